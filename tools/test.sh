@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Every test: peers installed when missing, then build, lint and format checks, then mocha (unit, integration
+# against real upsd, Node-RED runtime tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/install-peers.sh
+npm run build
+npm run lint
+npx mocha "$@"

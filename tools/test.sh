@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash tools/install-peers.sh
 npm run build
 npm run lint
+if [ $# -eq 0 ]; then set -- "test/**/*.test.ts"; fi
 npx mocha "$@"

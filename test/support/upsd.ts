@@ -24,8 +24,13 @@ const DUMMY_UPS_BIN = "/lib/nut/dummy-ups";
 const UPSC_BIN = "/usr/bin/upsc";
 const HOST = "127.0.0.1";
 
-/** dummy-ups re-reads its .dev file (if the mtime changed) once per poll: 1 s keeps writeVars quick. */
-const POLL_INTERVAL_S = 1;
+/**
+ * dummy-ups re-reads its .dev file (if the mtime changed) once per poll, so writeVars takes up to this long.
+ * Measured with 2.8.0: at 2 s the driver answers its socket at once (SET VAR visible in ~1 ms, upsd restart ready
+ * in ~30 ms, UPS ready 2 s after spawn); at 1 s it only serves the socket once per poll (SET VAR ~1 s, upsd
+ * restart ~2 s, ready 3 s after spawn). 2 s is quicker overall.
+ */
+const POLL_INTERVAL_S = 2;
 /**
  * upsd answers DATA-STALE once a driver has been silent for MAXAGE seconds (it pings a quiet driver after
  * MAXAGE/3). 3 s keeps pauseDriver tests short while a busy driver still has 2 s to answer a ping.
@@ -271,15 +276,18 @@ class ManagedProcess {
     }
   }
 
+  /** Everything the process wrote so far ("" before it wrote anything). */
+  log(): string {
+    try {
+      return readFileSync(this.logPath, "utf8");
+    } catch {
+      return "";
+    }
+  }
+
   describe(): string {
     const how = this.exit ? `exited (code ${this.exit.code}, signal ${this.exit.signal})` : "running";
-    let tail = "";
-    try {
-      tail = readFileSync(this.logPath, "utf8").slice(-1500);
-    } catch {
-      // no log yet
-    }
-    return `${this.label} (pid ${this.pid}) ${how}; log tail:\n${tail}`;
+    return `${this.label} (pid ${this.pid}) ${how}; log tail:\n${this.log().slice(-1500)}`;
   }
 }
 
@@ -377,8 +385,8 @@ async function run(bin: string, args: string[], cwd: string): Promise<void> {
   try {
     await execFileAsync(bin, args, { cwd });
   } catch (err) {
-    const stderr = (err as { stderr?: string }).stderr ?? "";
-    throw new Error(`${bin} ${args.join(" ")} failed: ${(err as Error).message} ${stderr}`);
+    // execFile's message already carries the command line and its stderr.
+    throw new Error(`${bin} failed: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -395,17 +403,26 @@ async function makeCertificates(dir: string): Promise<void> {
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
   await run(
     "openssl",
-    ["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Argus Test CA"]
-      .concat(["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]),
+    ["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Argus Test CA"].concat([
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    ]),
     dir,
   );
   await run("openssl", ["req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"], dir);
   await writeFile(join(dir, "server.ext"), SERVER_EXTENSIONS);
   await run(
     "openssl",
-    ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"].concat(
-      ["-out", "server.pem", "-days", "2", "-extfile", "server.ext"],
-    ),
+    ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"].concat([
+      "-out",
+      "server.pem",
+      "-days",
+      "2",
+      "-extfile",
+      "server.ext",
+    ]),
     dir,
   );
 }
@@ -417,8 +434,9 @@ async function makeNssDb(dir: string, dbDir: string, nickname: string, dbPasswor
   await writePrivate(join(dir, "p12.pw"), `${p12Password}\n`);
   await run(
     "openssl",
-    ["pkcs12", "-export", "-inkey", "server.key", "-in", "server.pem", "-certfile", "ca.pem", "-name", nickname]
-      .concat(["-out", "server.p12", "-passout", `pass:${p12Password}`]),
+    ["pkcs12", "-export", "-inkey", "server.key", "-in", "server.pem", "-certfile", "ca.pem", "-name", nickname].concat(
+      ["-out", "server.p12", "-passout", `pass:${p12Password}`],
+    ),
     dir,
   );
   await mkdir(dbDir, { mode: 0o700 });
@@ -468,6 +486,7 @@ export class Upsd {
   private readonly paths: Paths;
   private readonly env: NodeJS.ProcessEnv;
   private stopped = false;
+  private serverLaunches = 0;
   // If the test process exits without stop() (crash, --exit), still take down what this harness started.
   private readonly onProcessExit = (): void => this.killAllSync();
 
@@ -690,18 +709,19 @@ export class Upsd {
 
   private async launchServer(): Promise<void> {
     await writePrivate(join(this.paths.etc, "upsd.conf"), upsdConf(this.port, this.maxAge, this.tlsSetup));
-    const server = ManagedProcess.spawn(
-      "upsd",
-      UPSD_BIN,
-      ["-u", "root", "-F"],
-      this.env,
-      join(this.paths.logs, "upsd.log"),
-    );
+    // One log per launch, so a "listening" line from an earlier run cannot be mistaken for this one.
+    this.serverLaunches += 1;
+    const logPath = join(this.paths.logs, `upsd-${this.serverLaunches}.log`);
+    const server = ManagedProcess.spawn("upsd", UPSD_BIN, ["-u", "root", "-F"], this.env, logPath);
     this.server = server;
     this.everStarted.push(server.pid);
-    const listening = await waitFor(async () => (!server.running ? "exited" : await portAccepts(this.port)), {
-      what: `upsd to listen on ${HOST}:${this.port}`,
-    });
+    // A connect alone could reach someone else's server on a taken port (upsd then logs "not listening on ..."
+    // and exits 1), so also require upsd's own "listening on" line.
+    const listeningLine = new RegExp(`^listening on ${HOST.replace(/\./g, "\\.")} port ${this.port}$`, "m");
+    const listening = await waitFor(
+      async () => (!server.running ? "exited" : listeningLine.test(server.log()) && (await portAccepts(this.port))),
+      { what: `upsd to listen on ${HOST}:${this.port}` },
+    );
     if (listening === "exited") throw new Error(`upsd failed to start: ${server.describe()}`);
     await this.waitUntilReady(this.liveDriverNames());
   }
@@ -712,13 +732,19 @@ export class Upsd {
       .map(([name]) => name);
   }
 
+  /** The first of upsd and the named drivers that has exited, if any: no point waiting for it then. */
+  private deadProcess(names: string[]): ManagedProcess | undefined {
+    return [this.server, ...names.map((name) => this.drivers.get(name))].find((proc) => proc && !proc.running);
+  }
+
   /** Ready = upsd answers GET VAR <ups> ups.status with a value other than WAIT, for every named UPS. */
   private async waitUntilReady(names: string[]): Promise<void> {
     if (names.length === 0) return;
     const commands = names.map((name) => getVarCommand(name, "ups.status"));
     let pending: string[] = names;
-    await waitFor(
+    const outcome = await waitFor(
       async () => {
+        if (this.deadProcess(names)) return "exited";
         const replies = await exchange(this.port, commands);
         pending = names.filter((_, i) => {
           const status = parseVarReply(replies[i] ?? "");
@@ -728,8 +754,10 @@ export class Upsd {
       },
       { timeoutMs: 10_000 + 50 * names.length, intervalMs: 50, what: `UPSes to be ready` },
     ).catch((err: Error) => {
-      throw new Error(`${err.message}; not ready: ${pending.join(", ")}`);
+      throw new Error(`${err.message}; not ready: ${pending.join(", ")}`, { cause: err });
     });
+    const dead = outcome === "exited" ? this.deadProcess(names) : undefined;
+    if (dead) throw new Error(`exited while waiting for UPSes to be ready: ${dead.describe()}`);
   }
 
   /** Polls GET VAR for every given variable until all match; "" matches a removed variable too. */

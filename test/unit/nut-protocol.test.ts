@@ -51,10 +51,13 @@ describe("NUT protocol text", () => {
     });
 
     it("parses LIST VAR, LIST UPS and LIST CMD items", () => {
-      assert.deepEqual({ ...parseVarList(['VAR u ups.status "OL"', 'VAR u ups.load "23"']) }, {
-        "ups.status": "OL",
-        "ups.load": "23",
-      });
+      assert.deepEqual(
+        { ...parseVarList(['VAR u ups.status "OL"', 'VAR u ups.load "23"']) },
+        {
+          "ups.status": "OL",
+          "ups.load": "23",
+        },
+      );
       assert.deepEqual(parseUpsList(['UPS rack1 "Eaton 5P"', 'UPS spare ""']), [
         { name: "rack1", description: "Eaton 5P" },
         { name: "spare", description: "" },

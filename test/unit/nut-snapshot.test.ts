@@ -31,7 +31,10 @@ describe("NUT snapshot normalization", () => {
     it("reads nothing into an empty or WAIT status", () => {
       for (const raw of ["", "WAIT"]) {
         const { raw: _raw, ...booleans } = parseUpsStatus(raw);
-        assert.ok(Object.values(booleans).every((value) => value === false), raw);
+        assert.ok(
+          Object.values(booleans).every((value) => value === false),
+          raw,
+        );
       }
     });
   });

@@ -32,8 +32,9 @@ const HOST = "127.0.0.1";
  */
 const POLL_INTERVAL_S = 2;
 /**
- * upsd answers DATA-STALE once a driver has been silent for MAXAGE seconds (it pings a quiet driver after
- * MAXAGE/3). 3 s keeps pauseDriver tests short while a busy driver still has 2 s to answer a ping.
+ * upsd answers DATA-STALE once a driver has been silent for more than MAXAGE seconds (it pings a quiet driver
+ * after MAXAGE/3 and counts whole seconds): with 3, a paused driver turns stale 2.2 to 4 s after SIGSTOP, which
+ * keeps pauseDriver tests short while a busy driver still has 2 s to answer a ping.
  */
 const DEFAULT_MAX_AGE_S = 3;
 const COMMAND_TIMEOUT_MS = 5_000;
@@ -400,45 +401,26 @@ const SERVER_EXTENSIONS = [
 
 /** CA and server certificate (EC P-256: fast to make, and upsd's NSS accepts it). */
 async function makeCertificates(dir: string): Promise<void> {
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-  await run(
-    "openssl",
-    ["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Argus Test CA"].concat([
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-    ]),
-    dir,
-  );
-  await run("openssl", ["req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"], dir);
+  const ecKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  const caExtensions = ["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"];
+  const caOut = ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Argus Test CA"];
+  await run("openssl", ["req", "-x509", ...ecKey, ...caOut, ...caExtensions], dir);
+
+  const csrOut = ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"];
+  await run("openssl", ["req", ...ecKey, ...csrOut], dir);
   await writeFile(join(dir, "server.ext"), SERVER_EXTENSIONS);
-  await run(
-    "openssl",
-    ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"].concat([
-      "-out",
-      "server.pem",
-      "-days",
-      "2",
-      "-extfile",
-      "server.ext",
-    ]),
-    dir,
-  );
+  const signing = ["-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "server.ext"];
+  await run("openssl", ["x509", "-req", "-in", "server.csr", "-out", "server.pem", ...signing], dir);
 }
 
 /** An NSS sql: database holding the server key and certificate under `nickname` (what CERTIDENT names). */
 async function makeNssDb(dir: string, dbDir: string, nickname: string, dbPassword: string): Promise<void> {
+  // Passwords go through files, never argv, so they do not show up in ps.
   const p12Password = randomSecret();
   await writePrivate(join(dir, "db.pw"), `${dbPassword}\n`);
   await writePrivate(join(dir, "p12.pw"), `${p12Password}\n`);
-  await run(
-    "openssl",
-    ["pkcs12", "-export", "-inkey", "server.key", "-in", "server.pem", "-certfile", "ca.pem", "-name", nickname].concat(
-      ["-out", "server.p12", "-passout", `pass:${p12Password}`],
-    ),
-    dir,
-  );
+  const bundle = ["-inkey", "server.key", "-in", "server.pem", "-certfile", "ca.pem", "-name", nickname];
+  await run("openssl", ["pkcs12", "-export", ...bundle, "-out", "server.p12", "-passout", "file:p12.pw"], dir);
   await mkdir(dbDir, { mode: 0o700 });
   await run("certutil", ["-N", "-d", `sql:${dbDir}`, "-f", "db.pw"], dir);
   await run("pk12util", ["-i", "server.p12", "-d", `sql:${dbDir}`, "-k", "db.pw", "-w", "p12.pw"], dir);
@@ -543,7 +525,8 @@ export class Upsd {
   /**
    * Merges `vars` into the UPS's .dev file, rewrites it whole, and waits until upsd reports every given value.
    * An empty value removes the variable (dummy-ups semantics), so "" waits for VAR-NOT-SUPPORTED. Values with
-   * `"`, a backslash or `#` are written but reach upsd mangled, so only the other values are awaited (at least one needed).
+   * `"`, a backslash or `#` are written but reach upsd mangled, so only the other values are awaited (at least one
+   * needed). Nothing is awaited while upsd or the driver is stopped or paused.
    */
   async writeVars(ups: string, vars: Record<string, string>): Promise<void> {
     const checkable = Object.fromEntries(Object.entries(vars).filter(([, value]) => roundTrips(value)));
@@ -553,6 +536,8 @@ export class Upsd {
     const merged = { ...this.requireFileVars(ups), ...vars };
     await replaceDevFile(this.devPath(ups), merged);
     this.fileVars.set(ups, merged);
+    // With upsd or the driver down (or paused) there is nothing to observe yet: the file is read on restart.
+    if (!this.observable(ups)) return;
     await this.waitForValues(ups, checkable, `${ups} to report ${JSON.stringify(checkable)}`);
   }
 
@@ -640,13 +625,12 @@ export class Upsd {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    try {
-      await this.server?.terminate();
-      await Promise.all([...this.drivers.values()].map((driver) => driver.terminate()));
-    } finally {
-      process.off("exit", this.onProcessExit);
-      await rm(this.dir, { recursive: true, force: true });
-    }
+    // Settle every termination even if one fails, so a stuck upsd cannot leave drivers behind.
+    const results = await Promise.allSettled([this.server, ...this.drivers.values()].map((proc) => proc?.terminate()));
+    process.off("exit", this.onProcessExit);
+    await rm(this.dir, { recursive: true, force: true });
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failure) throw failure.reason;
   }
 
   // ----- internals ------------------------------------------------------------------------------------------
@@ -775,6 +759,10 @@ export class Upsd {
       },
       { what },
     );
+  }
+
+  private observable(ups: string): boolean {
+    return Boolean(this.server?.running && this.drivers.get(ups)?.running && !this.paused.has(ups));
   }
 
   private requireFileVars(ups: string): Record<string, string> {

@@ -6,6 +6,7 @@ export class PollLoop {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = true;
+  private nextAt: number | null = null;
 
   constructor(
     private readonly poll: () => Promise<void>,
@@ -32,6 +33,17 @@ export class PollLoop {
     return this.running;
   }
 
+  /** When the next poll is due (epoch ms), or null while a poll runs or the loop is stopped. */
+  get nextPollAt(): number | null {
+    return this.timer ? this.nextAt : null;
+  }
+
+  /** Starts with the first poll after one interval instead of at once. */
+  startLater(): void {
+    this.stopped = false;
+    this.scheduleNext();
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -40,6 +52,7 @@ export class PollLoop {
 
   private scheduleNext(): void {
     if (this.stopped) return;
+    this.nextAt = Date.now() + this.intervalMs;
     this.timer = setTimeout(() => void this.pollNow(), this.intervalMs);
   }
 }

@@ -11,7 +11,8 @@ import type { Snapshot } from "../model/snapshot";
 import { NutDriver } from "../nut/driver";
 import { isCommandPayload, NutCommand } from "./nut-command";
 import { registerNutDiscoveryRoute } from "./nut-discovery-route";
-import { snapshotStatus } from "./snapshot-status";
+import type { ArgusServerNode } from "./server-node";
+import { serverFailureStatus, snapshotStatus } from "./snapshot-status";
 
 interface ArgusNutConfig extends NodeDef {
   server?: string;
@@ -37,10 +38,12 @@ export = function (RED: NodeAPI): void {
     const node = this;
 
     let driver: NutDriver;
+    const intervalS = positiveNumber(config.interval) ?? DEFAULT_INTERVAL_S;
+    const nominalPowerW = positiveNumber(config.nominalPower);
     try {
       const settings = resolveNutSettings({ ...config, ...node.credentials });
       const deviceId = slugDeviceId(config.name || `${settings.ups}-${settings.host}`);
-      driver = new NutDriver(deviceId, settings, { nominalPowerW: positiveNumber(config.nominalPower) });
+      driver = new NutDriver(deviceId, settings, { nominalPowerW });
     } catch (error) {
       const message = error instanceof ConfigError ? error.message : String(error);
       node.status({ fill: "red", shape: "ring", text: message });
@@ -53,8 +56,10 @@ export = function (RED: NodeAPI): void {
     /** Input messages that asked for a poll: each gets the next snapshot, changed or not. */
     const waiting: { msg: NodeMessageInFlow; send: (msg: NodeMessage) => void; done: () => void }[] = [];
 
+    const server = config.server ? (RED.nodes.getNode(config.server) as ArgusServerNode | null) : null;
+
     const publish = (snapshot: Snapshot) => {
-      node.status(snapshotStatus(snapshot));
+      node.status(server?.failure ? serverFailureStatus(server.failure) : snapshotStatus(snapshot));
       const { ts: _ts, ...rest } = snapshot;
       const fingerprint = JSON.stringify(rest);
       const unchanged = fingerprint === lastSent;
@@ -68,8 +73,24 @@ export = function (RED: NodeAPI): void {
       node.send({ topic: driver.deviceId, payload: snapshot });
     };
 
-    const intervalS = positiveNumber(config.interval) ?? DEFAULT_INTERVAL_S;
-    const loop = new PollLoop(async () => publish(await driver.poll()), intervalS * 1000);
+    const loop = new PollLoop(async () => {
+      const started = performance.now();
+      const snapshot = await driver.poll();
+      server?.ingest(snapshot, Math.round((performance.now() - started) * 1000) / 1000);
+      publish(snapshot);
+    }, intervalS * 1000);
+    const detach = server?.attachDevice(
+      {
+        id: driver.deviceId,
+        name: config.name || `${driver.settings.ups}@${driver.settings.host}`,
+        kind: "nut",
+        enabled: true,
+        poll_interval_s: Math.max(1, Math.round(intervalS)),
+        nominal_power_w: nominalPowerW,
+        nut: driver.settings,
+      },
+      () => loop.pollNow(),
+    );
     node.status({ fill: "grey", shape: "ring", text: "connecting" });
     loop.start();
 
@@ -102,6 +123,7 @@ export = function (RED: NodeAPI): void {
 
     node.on("close", (_removed: boolean, done: () => void) => {
       loop.stop();
+      detach?.();
       driver.close();
       for (const request of waiting.splice(0)) request.done();
       node.status({});

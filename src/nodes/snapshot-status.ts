@@ -11,6 +11,11 @@ export function snapshotStatus(snapshot: Snapshot): NodeStatus {
   return { fill, shape: "dot", text: summary(snapshot) };
 }
 
+/** A node whose server could not start shows that first: its data goes nowhere until it is fixed. */
+export function serverFailureStatus(reason: string): NodeStatus {
+  return { fill: "red", shape: "ring", text: `server: ${reason}` };
+}
+
 function summary(snapshot: Snapshot): string {
   const parts = [snapshot.status.raw || "?"];
   if (snapshot.battery_charge_pct !== null) parts.push(`${round(snapshot.battery_charge_pct)}%`);

@@ -1,10 +1,14 @@
 /**
  * One Argus server: the composition root of the pipeline for every device it knows.
  *   driver -> snapshot -> ingest(): snapshot store, rollups and energy, live state, diagnostics
+ *                                  -> event detector -> event store -> event listeners (alerts, argus-events)
  * It knows nothing of Node-RED or HTTP: the argus-server node owns one, and the API routes read it.
  */
 import { mkdir } from "node:fs/promises";
+import { DetectorState, EventDetectors } from "../engine/detector";
+import { detectorSettingsFromAlertConfig } from "../engine/detector-settings";
 import type { DeviceDriver } from "../engine/driver";
+import type { PowerEvent } from "../model/power-event";
 import { AlertConfig } from "../model/alert-config";
 import type { DeviceInput } from "../model/device";
 import { RuntimeConfig } from "../model/runtime-config";
@@ -44,6 +48,9 @@ export interface Diagnostic {
 }
 
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
+/** Time-based events (a held ONBATT coming due, REPLBATT repeats) are checked this often. */
+const TICK_EVERY_MS = 1000;
+const DETECTOR_STATE_KEY = "detectors";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require("../../package.json").version;
 
@@ -57,6 +64,9 @@ export class ArgusHub {
   private retentionTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly runtimeListeners: Array<(config: RuntimeConfig) => void> = [];
+  private readonly eventListeners = new Set<(event: PowerEvent) => void>();
+  private tickTimer: NodeJS.Timeout | null = null;
+  private readonly detectors: EventDetectors;
 
   private constructor(
     private readonly options: HubOptions,
@@ -67,7 +77,14 @@ export class ArgusHub {
     private readonly apiDevices: DeviceStore,
     public runtime: RuntimeConfig,
     public alerts: AlertConfig,
-  ) {}
+    detectorStates: Record<string, DetectorState>,
+  ) {
+    this.detectors = new EventDetectors({
+      settings: detectorSettingsFromAlertConfig(alerts),
+      nameOf: (id) => this.registry.get(id)?.device.name,
+      states: detectorStates,
+    });
+  }
 
   static async open(options: HubOptions): Promise<ArgusHub> {
     await mkdir(options.dataDir, { recursive: true });
@@ -81,17 +98,11 @@ export class ArgusHub {
     const rollups = new RollupStore(options.dataDir, { intervalMs: runtime.poll_interval_s * 1000 });
     const events = new EventStore(eventsDb as never);
     await Promise.all([snapshots.open(), rollups.open(), events.open()]);
-    const hub = new ArgusHub(
-      options,
-      snapshots,
-      rollups,
-      events,
-      settings,
-      new DeviceStore(devicesDb as never),
-      runtime,
-      alerts,
-    );
+    const states = await loadDetectorStates(settings);
+    const devices = new DeviceStore(devicesDb as never);
+    const hub = new ArgusHub(options, snapshots, rollups, events, settings, devices, runtime, alerts, states);
     hub.watchStores();
+    hub.startTicking();
     await hub.startApiDevices();
     hub.scheduleRetention();
     return hub;
@@ -121,6 +132,42 @@ export class ArgusHub {
       polled_at: snapshot.ts,
       protocol: entry ? protocolOf(entry.device) : {},
     });
+    this.publish(this.detectors.observe(snapshot));
+  }
+
+  /** Listens to every power event the server detects; returns the function that stops listening. */
+  onEvent(listener: (event: PowerEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  /** Stores events, then tells listeners; the detector state is saved at once so a restart repeats nothing. */
+  private publish(events: PowerEvent[]): void {
+    if (events.length === 0) return;
+    void this.saveDetectorState();
+    for (const event of events) {
+      this.events
+        .add(event)
+        .catch((error: unknown) => this.options.log.error(`event store: ${(error as Error).message}`));
+      for (const listener of this.eventListeners) {
+        try {
+          listener(event);
+        } catch (error) {
+          this.options.log.error(`event listener: ${(error as Error).message}`);
+        }
+      }
+    }
+  }
+
+  private startTicking(): void {
+    this.tickTimer = setInterval(() => this.publish(this.detectors.tick(Date.now())), TICK_EVERY_MS);
+    this.tickTimer.unref();
+  }
+
+  private async saveDetectorState(): Promise<void> {
+    await this.settings
+      .put(DETECTOR_STATE_KEY, this.detectors.state())
+      .catch((error: unknown) => this.options.log.error(`detector state: ${(error as Error).message}`));
   }
 
   /** A flow node's device; the returned function unregisters it (on redeploy or close). */
@@ -209,6 +256,7 @@ export class ArgusHub {
 
   async setAlertConfig(config: AlertConfig): Promise<void> {
     this.alerts = config;
+    this.detectors.configure(detectorSettingsFromAlertConfig(config));
     await this.settings.put("alerts", config);
   }
 
@@ -216,6 +264,8 @@ export class ArgusHub {
     if (this.closed) return;
     this.closed = true;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    await this.saveDetectorState();
     this.scheduler.stop();
     for (const driver of this.drivers.values()) driver.close();
     this.drivers.clear();
@@ -283,6 +333,18 @@ export class ArgusHub {
       this.rollups.applyRetention({ retention_days }),
     ]).catch((error: unknown) => this.options.log.warn(`retention: ${(error as Error).message}`));
   }
+}
+
+/** Saved detector states; one that no longer parses starts that device afresh rather than failing the start. */
+async function loadDetectorStates(settings: SettingsStore): Promise<Record<string, DetectorState>> {
+  const stored = (await settings.get(DETECTOR_STATE_KEY))?.value;
+  if (typeof stored !== "object" || stored === null) return {};
+  const states: Record<string, DetectorState> = {};
+  for (const [id, state] of Object.entries(stored)) {
+    const parsed = DetectorState.safeParse(state);
+    if (parsed.success) states[id] = parsed.data;
+  }
+  return states;
 }
 
 /** What a diagnostic shows of how a device is reached: never a secret. */

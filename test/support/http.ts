@@ -24,13 +24,15 @@ export async function call(
   }
   const response = await fetch(base + path, { method, headers, body });
   const text = await response.text();
-  let parsed: unknown = undefined;
+  return { status: response.status, headers: response.headers, body: parseJson(text), text };
+}
+
+function parseJson(text: string): unknown {
   try {
-    parsed = text ? JSON.parse(text) : undefined;
+    return text ? JSON.parse(text) : undefined;
   } catch {
-    parsed = undefined;
+    return undefined;
   }
-  return { status: response.status, headers: response.headers, body: parsed, text };
 }
 
 /**

@@ -18,9 +18,11 @@ export interface EventQuery {
 
 export const MAX_EVENTS = 50_000;
 
-interface EventDoc extends PowerEvent {
+/** nedb refuses field names with dots, and a snapshot's `vars` are all dotted NUT names: it is kept as text. */
+interface EventDoc extends Omit<PowerEvent, "snapshot"> {
   _id: string;
   t: number;
+  snapshot: string;
 }
 
 export class EventStore {
@@ -39,7 +41,13 @@ export class EventStore {
   }
 
   async add(event: PowerEvent): Promise<void> {
-    await this.collection.insert({ ...event, _id: event.id, t: Date.parse(event.ts) });
+    const doc: EventDoc = {
+      ...event,
+      _id: event.id,
+      t: Date.parse(event.ts),
+      snapshot: JSON.stringify(event.snapshot),
+    };
+    await this.collection.insert(doc);
     this.count++;
     if (this.count > MAX_EVENTS) await this.trim();
   }
@@ -80,6 +88,6 @@ export class EventStore {
 }
 
 function toEvent(doc: EventDoc): PowerEvent {
-  const { _id, t: _t, ...event } = doc;
-  return event;
+  const { _id, t: _t, snapshot, ...event } = doc;
+  return { ...event, snapshot: JSON.parse(snapshot) };
 }

@@ -39,7 +39,7 @@ export function round(value: number, digits = 3): number {
   return Math.round(value * scale) / scale;
 }
 
-export function printTable(title: string, rows: Record<string, string | number>[]): void {
+export function printTable(title: string, rows: Record<string, string | number | boolean | null>[]): void {
   console.log(`\n${title}`);
   console.table(rows);
 }

@@ -7,7 +7,7 @@ import { parseAllowEntry } from "../alerts/ip-ranges";
 import { pemCertificates } from "../alerts/pem";
 
 export const HttpsUrl = z
-  .url({ protocol: /^https$/, error: "must be an https:// URL" })
+  .url({ protocol: /^https$/, error: "must be an https:// URL", abort: true })
   .max(2048)
   .refine((url) => url.toLowerCase().startsWith("https://"), "must be an https:// URL");
 

@@ -53,11 +53,11 @@ function maskProvider(provider: AlertProvider): AlertProvider {
 
 /**
  * User info in a URL is a secret, and so is the whole path of a webhook URL whose path is its credential
- * (Discord, Slack, Home Assistant webhooks): only the origin is shown.
+ * (Discord, Slack, Home Assistant webhooks, Apprise's /notify/{key}): only the origin is shown.
  */
 function maskUrlSecrets(url: string, type: AlertProvider["type"]): string {
   const parsed = new URL(url);
-  if (type === "discord" || type === "slack" || type === "homeassistant" || type === "webhook") {
+  if (type === "discord" || type === "slack" || type === "homeassistant" || type === "webhook" || type === "apprise") {
     return `${parsed.origin}/${MASK}`;
   }
   parsed.username = parsed.username ? MASK : "";

@@ -54,7 +54,7 @@ describe("power events end to end in a real Node-RED", function () {
     const [onBattery] = await waitFor(
       async () => {
         const found = await eventsOf("ONBATT");
-        return found.length === 1 && found;
+        return found.length === 1 ? found : null;
       },
       { what: "ONBATT" },
     );
@@ -78,7 +78,7 @@ describe("power events end to end in a real Node-RED", function () {
     const [online] = await waitFor(
       async () => {
         const found = await eventsOf("ONLINE");
-        return found.length === 1 && found;
+        return found.length === 1 ? found : null;
       },
       { what: "ONLINE" },
     );
@@ -91,7 +91,7 @@ describe("power events end to end in a real Node-RED", function () {
     const [commBad] = await waitFor(
       async () => {
         const found = await eventsOf("COMMBAD");
-        return found.length === 1 && found;
+        return found.length === 1 ? found : null;
       },
       { timeoutMs: 20_000, what: "COMMBAD" },
     );
@@ -100,7 +100,7 @@ describe("power events end to end in a real Node-RED", function () {
     const [commOk] = await waitFor(
       async () => {
         const found = await eventsOf("COMMOK");
-        return found.length === 1 && found;
+        return found.length === 1 ? found : null;
       },
       { timeoutMs: 20_000, what: "COMMOK" },
     );

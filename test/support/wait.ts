@@ -21,7 +21,10 @@ const describeError = (err: unknown): string => (err instanceof Error ? err.mess
  * A probe that throws or rejects counts as "not yet"; its last message is kept for the timeout error,
  * because that is usually the only clue to why the condition never held.
  */
-export async function waitFor<T>(probe: () => T | Promise<T>, opts: WaitOptions = {}): Promise<T> {
+/** What a truthy check lets through: the value without its falsy alternatives. */
+export type Truthy<T> = Exclude<T, false | null | undefined | 0 | "">;
+
+export async function waitFor<T>(probe: () => T | Promise<T>, opts: WaitOptions = {}): Promise<Truthy<T>> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const intervalMs = opts.intervalMs ?? 20;
   const what = opts.what ?? "condition";
@@ -30,7 +33,7 @@ export async function waitFor<T>(probe: () => T | Promise<T>, opts: WaitOptions 
   for (;;) {
     try {
       const value = await probe();
-      if (value) return value;
+      if (value) return value as Truthy<T>;
     } catch (err) {
       lastError = describeError(err);
     }

@@ -37,6 +37,8 @@ export interface ApiHandlerOptions {
 export type ApiRequestHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+/** A `text` answer's Content-Type when the route names none. */
+export const TEXT_CONTENT_TYPE = "text/plain; charset=utf-8";
 
 /** Headers a route may not set: ours to control (the security headers are checked separately). */
 const RESERVED_HEADERS: ReadonlySet<string> = new Set([
@@ -184,7 +186,12 @@ function authorize(
 
 /** Writes a route's answer. Everything that can throw (serializing, bad headers) runs before anything is set. */
 function finish(exchange: Exchange, response: ApiResponse): void {
-  const payload = response.status === 204 || response.body === undefined ? undefined : JSON.stringify(response.body);
+  const payload =
+    response.status === 204 || (response.text === undefined && response.body === undefined)
+      ? undefined
+      : (response.text ?? JSON.stringify(response.body));
+  const contentType = response.text === undefined ? JSON_CONTENT_TYPE : (response.contentType ?? TEXT_CONTENT_TYPE);
+  validateHeaderValue("Content-Type", contentType);
   if (!Number.isInteger(response.status) || response.status < 200 || response.status > 599) {
     throw new Error(`route answered an invalid status ${response.status}`);
   }
@@ -197,7 +204,7 @@ function finish(exchange: Exchange, response: ApiResponse): void {
     validateHeaderValue(name, value);
   }
   for (const [name, value] of allowed) exchange.res.setHeader(name, value);
-  write(exchange, response.status, payload);
+  write(exchange, response.status, payload, contentType);
 }
 
 function sendError(exchange: Exchange, error: ApiError): void {
@@ -213,7 +220,7 @@ function sendError(exchange: Exchange, error: ApiError): void {
   write(exchange, error.status, JSON.stringify(body));
 }
 
-function write(exchange: Exchange, status: number, payload: string | undefined): void {
+function write(exchange: Exchange, status: number, payload: string | undefined, contentType = JSON_CONTENT_TYPE): void {
   const { req, res } = exchange;
   // A body we did not read (or stopped reading) is not drained for keep-alive: closing costs less than reading it.
   if (hasBody(req) && !req.readableEnded) res.setHeader("Connection", "close");
@@ -223,7 +230,7 @@ function write(exchange: Exchange, status: number, payload: string | undefined):
     res.end();
     return;
   }
-  res.setHeader("Content-Type", JSON_CONTENT_TYPE);
+  res.setHeader("Content-Type", contentType);
   res.setHeader("Content-Length", String(Buffer.byteLength(payload)));
   res.end(payload);
 }

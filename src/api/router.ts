@@ -33,6 +33,10 @@ export interface ApiResponse {
   status: number;
   /** Serialized as JSON; ignored for 204. Omit for an empty answer. */
   body?: unknown;
+  /** A text answer instead of JSON (e.g. Prometheus metrics): sent as is, with `contentType`. Wins over `body`. */
+  text?: string;
+  /** The Content-Type of a `text` answer; default `text/plain; charset=utf-8`. */
+  contentType?: string;
   /** For a 201: where the new resource lives. */
   location?: string;
   /** Extra headers; the security headers cannot be overridden. */

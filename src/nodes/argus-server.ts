@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { NodeAPI, NodeDef } from "node-red";
 import { createApiServerState } from "../api/server-state";
-import { AlertConfig } from "../model/alert-config";
+import { alertConfigFromEnv } from "../model/alert-config-env";
 import { ConfigError } from "../model/config-error";
 import type { DeviceInput } from "../model/device";
 import { RuntimeConfig } from "../model/runtime-config";
@@ -66,7 +66,7 @@ export = function (RED: NodeAPI): void {
         const opened = await ArgusHub.open({
           dataDir: config.dataDir || join(RED.settings.userDir ?? process.cwd(), "argus"),
           runtime,
-          alerts: AlertConfig.parse({}),
+          alerts: alertConfigFromEnv(),
           log: { info: (m) => node.log(m), warn: (m) => node.warn(m), error: (m) => node.error(m) },
         });
         hub = opened;

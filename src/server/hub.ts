@@ -1,10 +1,11 @@
 /**
  * One Argus server: the composition root of the pipeline for every device it knows.
  *   driver -> snapshot -> ingest(): snapshot store, rollups and energy, live state, diagnostics
- *                                  -> event detector -> event store -> event listeners (alerts, argus-events)
+ *                                  -> event detector -> event store -> alert dispatcher, event listeners
  * It knows nothing of Node-RED or HTTP: the argus-server node owns one, and the API routes read it.
  */
 import { mkdir } from "node:fs/promises";
+import { AlertDispatcher, FileAlertOutbox, type TestOutcome } from "../alerts";
 import { DetectorState, EventDetectors } from "../engine/detector";
 import { detectorSettingsFromAlertConfig } from "../engine/detector-settings";
 import type { DeviceDriver } from "../engine/driver";
@@ -47,6 +48,12 @@ export interface Diagnostic {
   protocol: Record<string, string | number>;
 }
 
+/** Snapshots ingested for one device since the hub opened, and how many of them were unreachable. */
+export interface PollCounts {
+  polls: number;
+  failures: number;
+}
+
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
 /** Time-based events (a held ONBATT coming due, REPLBATT repeats) are checked this often. */
 const TICK_EVERY_MS = 1000;
@@ -59,6 +66,7 @@ export class ArgusHub {
   readonly scheduler = new Scheduler();
   private readonly drivers = new Map<string, DeviceDriver>();
   private readonly diagnostics = new Map<string, Diagnostic>();
+  private readonly pollCounts = new Map<string, PollCounts>();
   private readonly startedAt = Date.now();
   private lastPollAt: string | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
@@ -67,6 +75,7 @@ export class ArgusHub {
   private readonly eventListeners = new Set<(event: PowerEvent) => void>();
   private tickTimer: NodeJS.Timeout | null = null;
   private readonly detectors: EventDetectors;
+  private readonly dispatcher: AlertDispatcher;
 
   private constructor(
     private readonly options: HubOptions,
@@ -83,6 +92,13 @@ export class ArgusHub {
       settings: detectorSettingsFromAlertConfig(alerts),
       nameOf: (id) => this.registry.get(id)?.device.name,
       states: detectorStates,
+    });
+    this.dispatcher = new AlertDispatcher({
+      outbox: new FileAlertOutbox(options.dataDir, {
+        onCorrupt: (error) => options.log.warn(`alert outbox: ${error.message}`),
+      }),
+      deviceName: (id) => this.registry.get(id)?.device.name,
+      log: (entry) => (entry.level === "warn" ? options.log.warn(entry.message) : options.log.info(entry.message)),
     });
   }
 
@@ -103,6 +119,7 @@ export class ArgusHub {
     const hub = new ArgusHub(options, snapshots, rollups, events, settings, devices, runtime, alerts, states);
     hub.watchStores();
     hub.startTicking();
+    hub.resumeAlerts();
     await hub.startApiDevices();
     hub.scheduleRetention();
     return hub;
@@ -123,6 +140,10 @@ export class ArgusHub {
     this.rollups.add(snapshot);
     this.registry.observe(snapshot);
     this.lastPollAt = snapshot.ts;
+    const counts = this.pollCounts.get(snapshot.device_id) ?? { polls: 0, failures: 0 };
+    counts.polls++;
+    if (!snapshot.reachable) counts.failures++;
+    this.pollCounts.set(snapshot.device_id, counts);
     const entry = this.registry.get(snapshot.device_id);
     this.diagnostics.set(snapshot.device_id, {
       device_id: snapshot.device_id,
@@ -146,6 +167,7 @@ export class ArgusHub {
     if (events.length === 0) return;
     void this.saveDetectorState();
     for (const event of events) {
+      this.alert(event);
       this.events
         .add(event)
         .catch((error: unknown) => this.options.log.error(`event store: ${(error as Error).message}`));
@@ -157,6 +179,36 @@ export class ArgusHub {
         }
       }
     }
+  }
+
+  /** Sends what the alert configuration says this event deserves; delivery (with retries) runs on its own. */
+  private alert(event: PowerEvent): void {
+    this.dispatcher
+      .handleEvent(this.alerts, event)
+      .then((outcome) => {
+        if (!outcome.alerted) return;
+        for (const result of outcome.results.filter((r) => !r.ok)) {
+          this.options.log.warn(`alert ${event.type} to ${result.provider} failed: ${result.error}`);
+        }
+      })
+      .catch((error: unknown) => this.options.log.error(`alert: ${(error as Error).message}`));
+  }
+
+  /** Alerts that were pending when the server stopped are delivered now, once. */
+  private resumeAlerts(): void {
+    this.dispatcher
+      .resume(this.alerts)
+      .catch((error: unknown) => this.options.log.error(`alert outbox: ${(error as Error).message}`));
+  }
+
+  /** `POST /api/alerts/test`: one test message to every enabled provider, or to one by name. */
+  sendTestAlert(provider?: string): Promise<TestOutcome> {
+    return this.dispatcher.sendTest(this.alerts, provider);
+  }
+
+  /** The dispatcher, for argus-alert nodes that send through their server (one cooldown, no duplicates). */
+  get alertDispatcher(): AlertDispatcher {
+    return this.dispatcher;
   }
 
   private startTicking(): void {
@@ -223,6 +275,11 @@ export class ArgusHub {
     return [...this.diagnostics.values()].sort((a, b) => a.device_id.localeCompare(b.device_id));
   }
 
+  /** Polls and failed polls per device since the hub opened (the metrics' counters), copied. */
+  pollCounters(): Map<string, PollCounts> {
+    return new Map([...this.pollCounts].map(([id, counts]) => [id, { ...counts }]));
+  }
+
   health() {
     const devices = this.registry.all();
     const online = devices.filter((entry) => entry.online === true).length;
@@ -266,6 +323,7 @@ export class ArgusHub {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     if (this.tickTimer) clearInterval(this.tickTimer);
     await this.saveDetectorState();
+    await this.dispatcher.close();
     this.scheduler.stop();
     for (const driver of this.drivers.values()) driver.close();
     this.drivers.clear();

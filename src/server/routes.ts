@@ -13,8 +13,9 @@ import { DeviceId } from "../model/device-id";
 import { RuntimeConfig } from "../model/runtime-config";
 import { StoreInputError } from "../store/errors";
 import type { ArgusHub } from "./hub";
+import { METRICS_CONTENT_TYPE, metricsStateOf, renderMetrics } from "./metrics";
 import { openApiDocument } from "./openapi";
-import { EnergyQuery, EventsQuery, NoQuery, SnapshotsQuery, TriggerBody } from "./query-schemas";
+import { AlertTestBody, EnergyQuery, EventsQuery, NoQuery, SnapshotsQuery, TriggerBody } from "./query-schemas";
 import { DeviceRegistry } from "./registry";
 import { maskAlertConfig, unmaskAlertConfig, unmaskDevice } from "./secrets";
 
@@ -102,6 +103,10 @@ export function buildRoutes(hub: ArgusHub): ApiRoute[] {
     get("/api/trigger/status", () => ok(hub.scheduler.status())),
     get("/api/diagnostics", () => ok({ devices: hub.diagnosticsList() })),
     get("/api/openapi.json", () => ok(openApiDocument(hub.version))),
+    get("/api/metrics", (ctx) => {
+      parse(NoQuery, { ...ctx.query });
+      return { status: 200, text: renderMetrics(metricsStateOf(hub)), contentType: METRICS_CONTENT_TYPE };
+    }),
 
     write(
       "POST",
@@ -123,6 +128,22 @@ export function buildRoutes(hub: ArgusHub): ApiRoute[] {
       await hub.setAlertConfig(config);
       return ok(maskAlertConfig(config));
     }),
+    write(
+      "POST",
+      "/api/alerts/test",
+      async (ctx) => {
+        const body = parse(AlertTestBody, ctx.body);
+        const outcome = await hub.sendTestAlert(body?.provider);
+        if (outcome.outcome === "no_provider") throw new ApiError(409, "CONFLICT", outcome.message);
+        if (outcome.outcome === "cooldown") {
+          throw new ApiError(429, "RATE_LIMITED", outcome.message, {
+            headers: { "Retry-After": String(outcome.retry_after_s) },
+          });
+        }
+        return ok({ status: outcome.status, results: outcome.results });
+      },
+      "optional",
+    ),
     write("POST", "/api/devices", async (ctx) => {
       const device = parse(DeviceInput, ctx.body);
       if (hub.registry.has(device.id)) {

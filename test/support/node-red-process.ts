@@ -63,7 +63,10 @@ export class NodeRedProcess {
       body: JSON.stringify({ flows }),
     });
     if (response.status !== 200) throw new Error(`deploy failed: ${response.status} ${await response.text()}`);
-    await waitFor(() => this.output.slice(before).includes("Started flows"), { what: "flows started" });
+    await waitFor(() => this.output.slice(before).includes("Started flows"), {
+      timeoutMs: 30_000,
+      what: "flows started",
+    });
   }
 
   async stop(): Promise<void> {

@@ -2,6 +2,7 @@
 import type { DeviceDriver } from "../engine/driver";
 import type { DeviceInput } from "../model/device";
 import { NutDriver } from "../nut/driver";
+import { SnmpDriver } from "../snmp/driver";
 
 export type DriverFactory = (device: DeviceInput) => DeviceDriver;
 
@@ -10,6 +11,6 @@ export const createDriver: DriverFactory = (device) => {
     case "nut":
       return new NutDriver(device.id, device.nut, { nominalPowerW: device.nominal_power_w });
     case "snmp":
-      throw new Error("SNMP devices are not supported yet");
+      return new SnmpDriver(device.id, device.snmp, { nominalPowerW: device.nominal_power_w });
   }
 };

@@ -86,6 +86,8 @@ describe("Argus API contract in a real Node-RED", function () {
 
   describe("public endpoints", () => {
     it("GET /api/health", async () => {
+      // Snapshots reach the store's count once written, a moment after the device first shows online.
+      await waitFor(async () => (await get("/api/health")).body?.store.snapshots >= 1, { what: "a stored snapshot" });
       const response = await get("/api/health");
       assert.equal(response.status, 200);
       assertSecurityHeaders(response.headers, "health");

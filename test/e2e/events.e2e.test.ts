@@ -66,6 +66,7 @@ describe("power events end to end in a real Node-RED", function () {
 
     await red.restart();
     await waitFor(async () => (await call(red.url, "GET", "/api/devices/rack-ups")).body?.online === true, {
+      timeoutMs: 30_000,
       what: "polling again after the restart",
     });
     const polledAfter = (await call(red.url, "GET", "/api/health")).body.last_poll_at;

@@ -4,19 +4,15 @@
  * editor's "test connection" route.
  */
 import type { Request, Response } from "express";
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from "node-red";
-import { PollLoop } from "../engine/poll-loop";
+import type { Node, NodeAPI, NodeDef } from "node-red";
 import { ConfigError } from "../model/config-error";
 import { slugDeviceId } from "../model/device-id";
 import { resolveSnmpSettings, type SnmpSettings, type SnmpSettingsInput } from "../model/snmp-settings";
-import type { Snapshot } from "../model/snapshot";
 import { SnmpDriver, type ConnectionTest } from "../snmp/driver";
 import { fromNetSnmp } from "../snmp/errors";
 import { SnmpSessionPool } from "../snmp/pool";
 import type { SnmpWarning } from "../snmp/snapshot";
-import { isCommandPayload } from "./nut-command";
-import type { ArgusServerNode } from "./server-node";
-import { serverFailureStatus, snapshotStatus } from "./snapshot-status";
+import { positiveNumber, registeredIntervalS, runDeviceNode } from "./device-node";
 
 interface ArgusSnmpConfig extends NodeDef {
   server?: string;
@@ -64,30 +60,7 @@ export = function (RED: NodeAPI): void {
       return;
     }
 
-    const changesOnly = config.output === "change";
-    let lastSent = "";
     const reported = new Set<string>();
-    /** Input messages that asked for a poll: each gets the next snapshot, changed or not. */
-    const waiting: { msg: NodeMessageInFlow; send: (msg: NodeMessage) => void; done: () => void }[] = [];
-
-    const server = config.server ? (RED.nodes.getNode(config.server) as ArgusServerNode | null) : null;
-
-    const publish = (snapshot: Snapshot) => {
-      node.status(server?.failure ? serverFailureStatus(server.failure) : snapshotStatus(snapshot));
-      if (snapshot.reachable) warnOnce(driver.warnings);
-      const { ts: _ts, ...rest } = snapshot;
-      const fingerprint = JSON.stringify(rest);
-      const unchanged = fingerprint === lastSent;
-      lastSent = fingerprint;
-      const requests = waiting.splice(0);
-      for (const { msg, send, done } of requests) {
-        send({ ...msg, topic: driver.deviceId, payload: snapshot });
-        done();
-      }
-      if (requests.length > 0 || (changesOnly && unchanged)) return;
-      node.send({ topic: driver.deviceId, payload: snapshot });
-    };
-
     /** A suspicious value is logged when it first appears, not on every poll; once gone it may be logged again. */
     const warnOnce = (warnings: readonly SnmpWarning[]) => {
       const current = new Set(warnings.map((warning) => `${warning.code} ${warning.oid}`));
@@ -98,44 +71,25 @@ export = function (RED: NodeAPI): void {
       for (const key of current) reported.add(key);
     };
 
-    const loop = new PollLoop(async () => {
-      const started = performance.now();
-      const snapshot = await driver.poll();
-      server?.ingest(snapshot, Math.round((performance.now() - started) * 1000) / 1000);
-      publish(snapshot);
-    }, intervalS * 1000);
-    const detach = server?.attachDevice(
-      {
+    runDeviceNode({
+      RED,
+      node,
+      driver,
+      serverId: config.server,
+      output: config.output,
+      intervalS,
+      device: {
         id: driver.deviceId,
         name: config.name || driver.settings.host,
         kind: "snmp",
         enabled: true,
-        poll_interval_s: Math.max(1, Math.round(intervalS)),
+        poll_interval_s: registeredIntervalS(intervalS),
         nominal_power_w: nominalPowerW,
         snmp: driver.settings,
       },
-      () => loop.pollNow(),
-    );
-    node.status({ fill: "grey", shape: "ring", text: "connecting" });
-    loop.start();
-
-    node.on("input", (msg, send, done) => {
-      const payload = (msg as { payload?: unknown }).payload;
-      if (isCommandPayload(payload)) {
-        done(new Error("argus-snmp takes no commands: send any other message to poll now"));
-        return;
-      }
-      waiting.push({ msg, send, done });
-      void loop.pollNow();
-    });
-
-    node.on("close", (_removed: boolean, done: () => void) => {
-      loop.stop();
-      detach?.();
-      driver.close();
-      for (const request of waiting.splice(0)) request.done();
-      node.status({});
-      done();
+      inspect: (snapshot) => {
+        if (snapshot.reachable) warnOnce(driver.warnings);
+      },
     });
   }
 
@@ -171,11 +125,6 @@ function settingsInput(config: ArgusSnmpConfig, credentials: ArgusSnmpCredential
 /** The node's name when it has one (as for argus-nut), else the agent's address. */
 function deviceIdOf(config: ArgusSnmpConfig, settings: SnmpSettings): string {
   return slugDeviceId(config.name || (settings.port === 161 ? settings.host : `${settings.host}-${settings.port}`));
-}
-
-function positiveNumber(value: unknown): number | null {
-  const number = typeof value === "number" ? value : Number(String(value ?? "").trim() || NaN);
-  return Number.isFinite(number) && number > 0 ? number : null;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

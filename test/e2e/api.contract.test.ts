@@ -6,6 +6,7 @@ import { strict as assert } from "node:assert";
 import { SAMPLE_UPS_VARS, Upsd } from "../support/upsd";
 import { NodeRedProcess } from "../support/node-red-process";
 import { call, rawExchange, statusOf, type JsonResponse } from "../support/http";
+import { serverFlow } from "../support/flows";
 import { waitFor } from "../support/wait";
 
 const KEY = "argus-contract-test-key-0123456789abcdef";
@@ -41,25 +42,8 @@ function rawHeaders(raw: string): Record<string, string> {
 }
 
 function flow(upsd: Upsd, server: Record<string, unknown> = {}) {
-  return [
-    { id: "tab", type: "tab", label: "Argus" },
-    { id: "srv", type: "argus-server", name: "main", ...server, credentials: { apiKey: KEY } },
-    {
-      id: "ups",
-      z: "tab",
-      type: "argus-nut",
-      name: "Rack UPS",
-      server: "srv",
-      host: upsd.host,
-      port: String(upsd.port),
-      ups: "rack",
-      interval: "1",
-      x: 100,
-      y: 100,
-      wires: [[]],
-      credentials: { username: upsd.users.monitor.username, password: NUT_PASSWORD },
-    },
-  ];
+  const nutCredentials = { username: upsd.users.monitor.username, password: NUT_PASSWORD };
+  return serverFlow(upsd, { apiKey: KEY, server, nutCredentials });
 }
 
 describe("Argus API contract in a real Node-RED", function () {

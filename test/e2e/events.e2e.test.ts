@@ -7,6 +7,7 @@ import type { PowerEvent } from "../../src/model/power-event";
 import { call } from "../support/http";
 import { NodeRedProcess } from "../support/node-red-process";
 import { SAMPLE_UPS_VARS, Upsd } from "../support/upsd";
+import { serverFlow } from "../support/flows";
 import { waitFor } from "../support/wait";
 
 const KEY = "argus-events-test-key-0123456789abcdefgh";
@@ -22,24 +23,7 @@ describe("power events end to end in a real Node-RED", function () {
   before(async () => {
     upsd = await Upsd.start({ upses: [{ name: "rack", desc: "Rack", vars: SAMPLE_UPS_VARS }] });
     red = await NodeRedProcess.start();
-    await red.deploy([
-      { id: "tab", type: "tab" },
-      { id: "srv", type: "argus-server", credentials: { apiKey: KEY } },
-      {
-        id: "ups",
-        z: "tab",
-        type: "argus-nut",
-        name: "Rack UPS",
-        server: "srv",
-        host: upsd.host,
-        port: String(upsd.port),
-        ups: "rack",
-        interval: "0.5",
-        x: 100,
-        y: 100,
-        wires: [[]],
-      },
-    ]);
+    await red.deploy(serverFlow(upsd, { apiKey: KEY, ups: { interval: "0.5" } }));
     await waitFor(async () => (await call(red.url, "GET", "/api/devices/rack-ups")).body?.online === true, {
       what: "UPS online",
     });

@@ -8,6 +8,7 @@ import { call, type JsonResponse } from "../support/http";
 import { NodeRedProcess } from "../support/node-red-process";
 import { parseExposition, sampleValue } from "../support/prometheus";
 import { SAMPLE_UPS_VARS, Upsd } from "../support/upsd";
+import { serverFlow } from "../support/flows";
 import { waitFor } from "../support/wait";
 
 const KEY = "argus-metrics-test-key-0123456789abcdef";
@@ -37,25 +38,8 @@ const MEASUREMENTS: Array<[string, string, number]> = [
 ];
 
 function flow(upsd: Upsd) {
-  return [
-    { id: "tab", type: "tab", label: "Argus" },
-    { id: "srv", type: "argus-server", name: "main", credentials: { apiKey: KEY } },
-    {
-      id: "ups",
-      z: "tab",
-      type: "argus-nut",
-      name: UPS_NAME,
-      server: "srv",
-      host: upsd.host,
-      port: String(upsd.port),
-      ups: "rack",
-      interval: "1",
-      x: 100,
-      y: 100,
-      wires: [[]],
-      credentials: { username: upsd.users.monitor.username, password: NUT_PASSWORD },
-    },
-  ];
+  const nutCredentials = { username: upsd.users.monitor.username, password: NUT_PASSWORD };
+  return serverFlow(upsd, { apiKey: KEY, ups: { name: UPS_NAME }, nutCredentials });
 }
 
 describe("GET /api/metrics in a real Node-RED", function () {

@@ -6,7 +6,8 @@ import { NutError } from "../../src/nut/errors";
 import { NutClientPool } from "../../src/nut/pool";
 import type { NutSettings } from "../../src/model/nut-settings";
 import { SAMPLE_UPS_VARS, Upsd } from "../support/upsd";
-import { waitFor } from "../support/wait";
+import { discover } from "../../src/nodes/nut-discovery-route";
+import { freePort, waitFor } from "../support/wait";
 
 /** Fast reconnects so restarts are seen within a test's patience; production uses 1 s to 60 s. */
 const pool = new NutClientPool({ backoffMinMs: 50, backoffMaxMs: 300, limits: { timeoutMs: 2000 } });
@@ -61,6 +62,33 @@ describe("NUT client against a real upsd", function () {
     } finally {
       client.close();
     }
+  });
+
+  it("lists a UPS's instant commands and writable variables", async () => {
+    const client = new NutClient({ host: upsd.host, port: upsd.port, tls: "off" });
+    try {
+      assert.deepEqual(await client.listCommands("rack"), ["load.off"]);
+      const writable = await client.listRw("rack");
+      assert.equal(writable["ups.delay.shutdown"], "20");
+      await assert.rejects(client.listCommands("nope"), (error: unknown) => (error as NutError).code === "UNKNOWN-UPS");
+    } finally {
+      client.close();
+    }
+  });
+
+  it("answers the editor's discovery request with the server's UPSes, and a reason when it cannot", async () => {
+    const found = await discover({ host: upsd.host, port: String(upsd.port), tls: "off" });
+    assert.equal(found.status, 200);
+    assert.deepEqual((found.body as { items: { name: string }[] }).items.map((ups) => ups.name).sort(), [
+      "desk",
+      "rack",
+    ]);
+    assert.deepEqual(await discover({ host: upsd.host, port: "70000" }), {
+      status: 400,
+      body: { error: "✖ Too big: expected number to be <=65535\n  → at port" },
+    });
+    const refused = await discover({ host: upsd.host, port: String(await freePort()) });
+    assert.deepEqual(refused, { status: 502, body: { error: "server down: connection refused" } });
   });
 
   it("reads a snapshot whose variables equal what upsc reports", async () => {

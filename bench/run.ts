@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-const ALL = ["nut", "snmp", "detector", "store", "api"];
+const ALL = ["nut", "snmp", "detector", "alerts", "store", "api"];
 
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ALL;
 const failed: string[] = [];

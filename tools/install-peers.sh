@@ -12,6 +12,7 @@ command -v openssl >/dev/null || need+=(openssl)
 [ -x /usr/bin/snmpsimd ] || need+=(snmpsim)
 command -v snmpget >/dev/null || need+=(snmp)
 [ -x /usr/sbin/nginx ] || need+=(nginx) # the TLS reverse proxy of SECURITY.md (test/e2e/nginx-proxy)
+[ -x /usr/bin/chromium ] || need+=(chromium) # the editor tests drive it with playwright-core (test/e2e/editor.browser)
 
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then

@@ -24,6 +24,15 @@ export interface AlertNodeCredentials {
   user?: string;
 }
 
+/**
+ * True when nothing of the provider's address was filled in yet (a freshly dropped node, an imported example):
+ * the node then waits to be configured instead of reporting an error on every deploy.
+ */
+export function isUnconfigured(fields: AlertNodeFields, credentials: AlertNodeCredentials): boolean {
+  const type = fields.providerType || "webhook";
+  return type === "telegram" || type === "pushover" ? !credentials.token : !credentials.url;
+}
+
 export function alertConfigOfNode(
   name: string,
   fields: AlertNodeFields,

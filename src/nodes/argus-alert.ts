@@ -9,7 +9,12 @@ import { AlertDispatcher, FileAlertOutbox, type DeliveryResult } from "../alerts
 import type { AlertConfig } from "../model/alert-config";
 import { ConfigError } from "../model/config-error";
 import { PowerEvent } from "../model/power-event";
-import { alertConfigOfNode, type AlertNodeCredentials, type AlertNodeFields } from "./alert-node-config";
+import {
+  alertConfigOfNode,
+  isUnconfigured,
+  type AlertNodeCredentials,
+  type AlertNodeFields,
+} from "./alert-node-config";
 import type { ArgusServerNode } from "./server-node";
 
 interface ArgusAlertConfig extends NodeDef, AlertNodeFields {
@@ -27,6 +32,11 @@ export = function (RED: NodeAPI): void {
   function ArgusAlert(this: Node<AlertNodeCredentials>, config: ArgusAlertConfig): void {
     RED.nodes.createNode(this, config);
     const node = this;
+    if (config.source !== "server" && isUnconfigured(config, node.credentials ?? {})) {
+      node.status({ fill: "yellow", shape: "ring", text: "not configured: set the provider's URL or token" });
+      node.on("input", (_msg, _send, done) => done(new Error("argus-alert is not configured: set the provider")));
+      return;
+    }
     let sender: Promise<Sender | null>;
     try {
       sender = config.source === "server" ? serverSender(RED, config) : Promise.resolve(ownSender(RED, node, config));

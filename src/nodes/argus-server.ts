@@ -63,10 +63,12 @@ export = function (RED: NodeAPI): void {
       try {
         claimBasePath(basePath, deployed, (error) => node.error(`API: ${(error as Error).name}`));
         const runtime = runtimeFromEditor(config);
+        const fromEnv = alertConfigFromEnv();
+        for (const problem of fromEnv.problems) node.warn(`alert provider from the environment left out: ${problem}`);
         const opened = await ArgusHub.open({
           dataDir: config.dataDir || join(RED.settings.userDir ?? process.cwd(), "argus"),
           runtime,
-          alerts: alertConfigFromEnv(),
+          alerts: fromEnv.config,
           log: { info: (m) => node.log(m), warn: (m) => node.warn(m), error: (m) => node.error(m) },
         });
         hub = opened;

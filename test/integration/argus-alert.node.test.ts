@@ -145,3 +145,31 @@ describe("argus-alert node", function () {
     assert.equal(calls.at(-1)?.[0].text, "providers.0.url: must be an https:// URL");
   });
 });
+
+describe("argus-alert node without a provider address", () => {
+  afterEach(() => helper.unload());
+
+  it("waits to be configured (a status, no error on deploy) and refuses a message with the reason", async () => {
+    await helper.load(
+      [argusAlert, catchNode],
+      [
+        { id: "tab", type: "tab" },
+        { id: "alert", z: "tab", type: "argus-alert", providerType: "ntfy", topic: "ups", wires: [[]] },
+        { id: "catch", z: "tab", type: "catch", scope: null, uncaught: false, x: 0, y: 0, wires: [["caught"]] },
+        { id: "caught", z: "tab", type: "helper" },
+      ],
+    );
+    const node = helper.getNode("alert");
+    const calls = (node.status as unknown as { args: [{ fill: string; text: string }][] }).args;
+    assert.deepEqual(calls.at(-1)?.[0], {
+      fill: "yellow",
+      shape: "ring",
+      text: "not configured: set the provider's URL or token",
+    });
+    const caught: { error: { message: string } }[] = [];
+    helper.getNode("caught").on("input", (msg: { error: { message: string } }) => caught.push(msg));
+    node.receive({ title: "t", message: "m" });
+    await waitFor(() => caught.length === 1, { what: "caught" });
+    assert.equal(caught[0]?.error.message, "Error: argus-alert is not configured: set the provider");
+  });
+});

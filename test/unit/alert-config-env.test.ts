@@ -1,10 +1,9 @@
 import { strict as assert } from "node:assert";
 import { alertConfigFromEnv } from "../../src/model/alert-config-env";
-import { ConfigError } from "../../src/model/config-error";
 
 describe("alert configuration from the guide's environment variables", () => {
   it("makes one provider per variable set, and reads ALERT_ON_DEVICE_OFFLINE", () => {
-    const config = alertConfigFromEnv({
+    const { config, problems } = alertConfigFromEnv({
       WEBHOOK_URL: "https://hooks.example/argus",
       GOTIFY_URL: "https://gotify.lan",
       GOTIFY_TOKEN: "tok",
@@ -17,18 +16,29 @@ describe("alert configuration from the guide's environment variables", () => {
       ["webhook", "gotify", "ntfy"],
     );
     assert.equal(config.alert_on_device_offline, false);
+    assert.deepEqual(problems, []);
   });
 
   it("has no provider and the defaults when nothing is set", () => {
-    const config = alertConfigFromEnv({});
+    const { config, problems } = alertConfigFromEnv({});
     assert.deepEqual(config.providers, []);
     assert.equal(config.alert_on_device_offline, true);
+    assert.deepEqual(problems, []);
   });
 
-  it("refuses an http:// URL, naming the provider field", () => {
-    assert.throws(
-      () => alertConfigFromEnv({ GOTIFY_URL: "http://gotify.lan", GOTIFY_TOKEN: "tok" }),
-      (error: unknown) => error instanceof ConfigError && error.issues[0]?.path === "env 0.url",
+  it("leaves out a provider whose variables are wrong, saying which and why, and keeps the others", () => {
+    const { config, problems } = alertConfigFromEnv({
+      GOTIFY_URL: "http://gotify.lan",
+      GOTIFY_TOKEN: "tok",
+      NTFY_URL: "https://ntfy.sh",
+      WEBHOOK_URL: "https://hooks.example/argus",
+    });
+    assert.deepEqual(
+      config.providers.map((p) => p.type),
+      ["webhook"],
     );
+    assert.equal(problems.length, 2);
+    assert.match(problems[0] ?? "", /^GOTIFY_URL and GOTIFY_TOKEN: url must be an https:\/\/ URL/);
+    assert.match(problems[1] ?? "", /^NTFY_URL and NTFY_TOPIC: topic /);
   });
 });

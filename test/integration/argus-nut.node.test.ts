@@ -1,6 +1,10 @@
 /** The argus-nut node in a Node-RED runtime (node-red-node-test-helper), polling a real upsd. */
 import { strict as assert } from "node:assert";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import argusNut from "../../src/nodes/argus-nut";
+import argusServer from "../../src/nodes/argus-server";
 import type { Snapshot } from "../../src/model/snapshot";
 import { NutSimulator } from "../../tools/nut-simulator";
 import { catchNode, helper, type StatusCall } from "../support/node-red";
@@ -198,5 +202,49 @@ describe("argus-nut node: nothing left behind after a redeploy (simulator counts
     } finally {
       await sim.stop();
     }
+  });
+});
+
+describe("argus-nut node with a server that cannot start", function () {
+  this.timeout(30_000);
+  let upsd: Upsd;
+  let dataDir: string;
+  before(async () => {
+    upsd = await Upsd.start({ upses: [{ name: "rack", vars: SAMPLE_UPS_VARS }] });
+    dataDir = await mkdtemp(join(tmpdir(), "argus-nut-server-"));
+  });
+  after(async () => {
+    await helper.unload();
+    await upsd?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("shows the server's reason as a red ring: its data would go nowhere", async () => {
+    await helper.load(
+      [argusServer, argusNut],
+      [
+        { id: "tab", type: "tab" },
+        { id: "srv", type: "argus-server", dataDir },
+        {
+          id: "ups",
+          z: "tab",
+          type: "argus-nut",
+          server: "srv",
+          host: upsd.host,
+          port: String(upsd.port),
+          ups: "rack",
+          interval: "0.1",
+          wires: [[]],
+        },
+      ],
+      { srv: { apiKey: "too-short-key" } },
+    );
+    const status = statuses("ups");
+    await waitFor(() => status.some((s) => s.fill === "red"), { what: "red status" });
+    assert.deepEqual(status.at(-1), {
+      fill: "red",
+      shape: "ring",
+      text: "server: API_KEY must be at least 32 characters long",
+    });
   });
 });

@@ -14,10 +14,10 @@ import * as path from "node:path";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
-import { snapshotFromNutVars } from "../src/nut/snapshot";
 import { RollupStore } from "../src/store/rollup-store";
 import { SnapshotStore } from "../src/store/snapshot-store";
 import { percentile, printTable, round, writeResult } from "./stats";
+import { DAY, dirBytes, generateHistory, simulatedDevices } from "./support/history";
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -32,8 +32,6 @@ const MAX_SNAPSHOTS = option("max-snapshots", 100_000);
 const RUNS = option("runs", 200);
 const KEEP = process.argv.includes("--keep");
 const REUSE = process.argv.includes("--reuse") ? process.argv[process.argv.indexOf("--reuse") + 1] : undefined;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
 /** The simulated "now": the end of the generated history. */
 const END = Date.UTC(2025, 0, 31, 0, 0, 0);
 
@@ -42,98 +40,6 @@ const gc = vm.runInNewContext("gc") as () => void;
 
 function mb(bytes: number): number {
   return round(bytes / 1024 / 1024, 1);
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** One simulated UPS: mostly constant variables, a drifting load, and a 5-minute outage every day. */
-class SimulatedUps {
-  private readonly rand: () => number;
-  private readonly vars: Record<string, string>;
-  private charge = 100;
-  private load = 20;
-
-  constructor(
-    readonly id: string,
-    private readonly index: number,
-  ) {
-    this.rand = random(index + 1);
-    this.vars = {
-      "battery.charge": "100",
-      "battery.charge.low": "10",
-      "battery.runtime": "1800",
-      "battery.runtime.low": "120",
-      "battery.voltage": "27.3",
-      "battery.voltage.nominal": "24",
-      "battery.type": "PbAc",
-      "battery.mfr.date": "2023/05/14",
-      "device.mfr": "EATON",
-      "device.model": "5PX 1500",
-      "device.serial": `G${115000 + index}`,
-      "device.type": "ups",
-      "driver.name": "usbhid-ups",
-      "driver.version": "2.8.1",
-      "input.voltage": "230.4",
-      "input.frequency": "50.0",
-      "input.transfer.high": "264",
-      "input.transfer.low": "176",
-      "output.voltage": "230.0",
-      "output.frequency": "50.0",
-      "ups.load": "20",
-      "ups.realpower": "180",
-      "ups.realpower.nominal": "1350",
-      "ups.power.nominal": "1500",
-      "ups.status": "OL",
-      "ups.temperature": "29.5",
-      "ups.mfr": "EATON",
-      "ups.model": "5PX 1500",
-      "ups.firmware": "02.14.0026",
-      "ups.beeper.status": "enabled",
-      "ups.test.result": "Done and passed",
-      "ups.delay.shutdown": "20",
-    };
-  }
-
-  poll(ms: number) {
-    const r = this.rand;
-    if (r() < 0.002) {
-      return {
-        ...snapshotFromNutVars(this.id, {}, new Date(ms)),
-        reachable: false,
-        error: { code: "ETIMEDOUT", message: "no answer within 5000 ms" },
-      };
-    }
-    const minuteOfDay = Math.floor((ms % DAY) / 60_000);
-    const outageStart = 120 + this.index * 180; // a 5-minute outage, at a different time for each device
-    const onBattery = minuteOfDay >= outageStart && minuteOfDay < outageStart + 5;
-    this.load = Math.min(60, Math.max(5, this.load + (r() - 0.5) * 0.6));
-    const load = Math.round(this.load);
-    if (onBattery) this.charge = Math.max(20, this.charge - 0.3);
-    else if (this.charge < 100) this.charge = Math.min(100, this.charge + 0.05);
-    const charge = Math.floor(this.charge);
-    const v = this.vars;
-    v["ups.status"] = onBattery ? "OB DISCHRG" : charge < 100 ? "OL CHRG" : "OL";
-    v["battery.charge"] = String(charge);
-    v["battery.runtime"] = String(Math.round((charge / 100) * 2400 * (20 / Math.max(load, 5))));
-    v["battery.voltage"] = (onBattery ? 25.1 : 27.3 + (r() < 0.1 ? 0.1 : 0)).toFixed(1);
-    v["input.voltage"] = onBattery ? "0.0" : (229 + Math.round(r() * 4)).toFixed(1);
-    v["input.frequency"] = onBattery ? "0.0" : r() < 0.2 ? "49.9" : "50.0";
-    v["output.voltage"] = r() < 0.1 ? "229.8" : "230.0";
-    v["ups.load"] = String(load);
-    v["ups.realpower"] = String(Math.round(13.5 * load));
-    if (r() < 0.05) v["ups.temperature"] = (29 + r() * 2).toFixed(1);
-    return snapshotFromNutVars(this.id, v, new Date(ms));
-  }
 }
 
 /** The longest event-loop stall, two ways: a 1 ms interval's drift and `monitorEventLoopDelay` (resolution 1). */
@@ -164,23 +70,6 @@ class StallProbe {
   }
 }
 
-async function dirBytes(dir: string): Promise<{ files: number; bytes: number }> {
-  let files = 0;
-  let bytes = 0;
-  for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const sub = await dirBytes(full);
-      files += sub.files;
-      bytes += sub.bytes;
-    } else {
-      files++;
-      bytes += (await fsp.stat(full)).size;
-    }
-  }
-  return { files, bytes };
-}
-
 async function timed<T>(runs: number, task: (i: number) => T | Promise<T>) {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -198,59 +87,28 @@ async function timed<T>(runs: number, task: (i: number) => T | Promise<T>) {
   };
 }
 
-/** 30 days of polls through `append` / `add`, flushed hourly, retention daily (the writers are then closed). */
-async function generate(
-  root: string,
-  devices: SimulatedUps[],
-  limits: { retention_days: number; max_snapshots: number },
-  options: { intervalMs: number; now: () => number },
-) {
-  const generateStart = performance.now();
-  const writer = new SnapshotStore(root);
-  const rollupWriter = new RollupStore(root, { ...options, checkpointMs: 0 });
-  await writer.open();
-  await rollupWriter.open();
-  const start = REUSE === undefined ? END - DAYS * DAY : END;
-  let appended = 0;
-  for (let hour = start; hour < END; hour += HOUR) {
-    for (let ms = hour; ms < hour + HOUR; ms += INTERVAL_S * 1000) {
-      for (const ups of devices) {
-        const snapshot = ups.poll(ms);
-        writer.append(snapshot);
-        rollupWriter.add(snapshot);
-        appended++;
-      }
-    }
-    await writer.flush();
-    if ((hour + HOUR) % DAY === 0) {
-      await writer.applyRetention(limits, hour + HOUR);
-      await rollupWriter.applyRetention(limits, hour + HOUR);
-      const done = (hour + HOUR - start) / DAY;
-      if (done % 5 === 0) {
-        const rate = Math.round(appended / ((performance.now() - generateStart) / 1000));
-        console.log(`  day ${done}/${DAYS}: ${appended} snapshots, ${rate}/s`);
-      }
-    }
-  }
-  await writer.close();
-  await rollupWriter.close();
-  return { appended, generateS: (performance.now() - generateStart) / 1000, stats: writer.stats() };
-}
-
 async function main(): Promise<void> {
   gc();
   const rssAtStart = process.memoryUsage().rss; // node + tsx + the modules, before any data
   const root = REUSE ?? (await fsp.mkdtemp(path.join(os.tmpdir(), "argus-bench-store-")));
   const snapshotsDir = path.join(root, "snapshots");
   const rollupsDir = path.join(root, "rollups");
-  const devices = Array.from({ length: DEVICES }, (_, i) => new SimulatedUps(`ups-${i + 1}`, i));
+  const devices = simulatedDevices(DEVICES);
   const limits = { retention_days: RETENTION_DAYS, max_snapshots: MAX_SNAPSHOTS };
   const options = { intervalMs: INTERVAL_S * 1000, now: () => END };
   console.log(`store bench: ${DAYS} days x ${DEVICES} devices every ${INTERVAL_S} s, retention ${RETENTION_DAYS} d`);
   console.log(`data in ${root}`);
 
   // ---- generate through the real append path --------------------------------------------------------------
-  const generated = await generate(root, devices, limits, options);
+  // With --reuse the history is already there: nothing is generated (0 days).
+  const generated = await generateHistory(root, devices, {
+    days: REUSE === undefined ? DAYS : 0,
+    intervalS: INTERVAL_S,
+    retentionDays: RETENTION_DAYS,
+    maxSnapshots: MAX_SNAPSHOTS,
+    end: END,
+    progress: (line) => console.log(line),
+  });
   const { appended, generateS } = generated;
   const generatedStats = generated.stats;
   const disk = await dirBytes(snapshotsDir);

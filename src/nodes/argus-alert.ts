@@ -15,6 +15,7 @@ import {
   type AlertNodeCredentials,
   type AlertNodeFields,
 } from "./alert-node-config";
+import { reportConfigError } from "./device-node";
 import type { ArgusServerNode } from "./server-node";
 
 interface ArgusAlertConfig extends NodeDef, AlertNodeFields {
@@ -41,9 +42,7 @@ export = function (RED: NodeAPI): void {
     try {
       sender = config.source === "server" ? serverSender(RED, config) : Promise.resolve(ownSender(RED, node, config));
     } catch (error) {
-      const message = error instanceof ConfigError ? error.message : String(error);
-      node.status({ fill: "red", shape: "ring", text: message });
-      node.error(`invalid configuration: ${message}`);
+      reportConfigError(node, error);
       return;
     }
 

@@ -10,6 +10,7 @@ import { DetectorSettings } from "../engine/detector-settings";
 import { ConfigError } from "../model/config-error";
 import { EventType, Severity, type PowerEvent } from "../model/power-event";
 import { Snapshot } from "../model/snapshot";
+import { reportConfigError } from "./device-node";
 import { matchesFilter, type EventFilter } from "./event-filter";
 import type { ArgusServerNode } from "./server-node";
 
@@ -39,8 +40,7 @@ export = function (RED: NodeAPI): void {
       filter = filterFrom(config);
       settings = settingsFrom(config);
     } catch (error) {
-      node.status({ fill: "red", shape: "ring", text: (error as Error).message });
-      node.error(`invalid configuration: ${(error as Error).message}`);
+      reportConfigError(node, error);
       return;
     }
 

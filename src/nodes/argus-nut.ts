@@ -8,7 +8,7 @@ import { ConfigError } from "../model/config-error";
 import { slugDeviceId } from "../model/device-id";
 import { resolveNutSettings } from "../model/nut-settings";
 import { NutDriver } from "../nut/driver";
-import { positiveNumber, registeredIntervalS, runDeviceNode } from "./device-node";
+import { positiveNumber, registeredIntervalS, reportConfigError, runDeviceNode } from "./device-node";
 import { NutCommand } from "./nut-command";
 import { registerNutDiscoveryRoute } from "./nut-discovery-route";
 
@@ -42,9 +42,7 @@ export = function (RED: NodeAPI): void {
       const deviceId = slugDeviceId(config.name || `${settings.ups}-${settings.host}`);
       driver = new NutDriver(deviceId, settings, { nominalPowerW });
     } catch (error) {
-      const message = error instanceof ConfigError ? error.message : String(error);
-      node.status({ fill: "red", shape: "ring", text: message });
-      node.error(`invalid configuration: ${message}`);
+      reportConfigError(node, error);
       return;
     }
 

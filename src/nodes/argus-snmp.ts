@@ -12,7 +12,7 @@ import { SnmpDriver, type ConnectionTest } from "../snmp/driver";
 import { fromNetSnmp } from "../snmp/errors";
 import { SnmpSessionPool } from "../snmp/pool";
 import type { SnmpWarning } from "../snmp/snapshot";
-import { positiveNumber, registeredIntervalS, runDeviceNode } from "./device-node";
+import { positiveNumber, registeredIntervalS, reportConfigError, runDeviceNode } from "./device-node";
 
 interface ArgusSnmpConfig extends NodeDef {
   server?: string;
@@ -54,9 +54,7 @@ export = function (RED: NodeAPI): void {
       const settings = resolveSnmpSettings(settingsInput(config, node.credentials ?? {}));
       driver = new SnmpDriver(deviceIdOf(config, settings), settings, { nominalPowerW });
     } catch (error) {
-      const message = error instanceof ConfigError ? error.message : String(error);
-      node.status({ fill: "red", shape: "ring", text: message });
-      node.error(`invalid configuration: ${message}`);
+      reportConfigError(node, error);
       return;
     }
 

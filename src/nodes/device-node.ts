@@ -6,6 +6,7 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from "node-red";
 import type { DeviceDriver } from "../engine/driver";
 import { PollLoop } from "../engine/poll-loop";
+import { ConfigError } from "../model/config-error";
 import type { DeviceInput } from "../model/device";
 import type { Snapshot } from "../model/snapshot";
 import { isCommandPayload } from "./nut-command";
@@ -95,6 +96,13 @@ export function runDeviceNode(options: DeviceNodeOptions): void {
     node.status({});
     done();
   });
+}
+
+/** A configuration the node cannot run with: the reason on the node and in the log, the node otherwise idle. */
+export function reportConfigError(node: Node, error: unknown): void {
+  const message = error instanceof ConfigError ? error.message : String(error);
+  node.status({ fill: "red", shape: "ring", text: message });
+  node.error(`invalid configuration: ${message}`);
 }
 
 /** A configuration value that must be a positive number, or null (then the caller's default). */

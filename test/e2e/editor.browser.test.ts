@@ -223,6 +223,14 @@ describe("the editor in Chromium", function () {
     await openServerEditor(server);
     await typeInto("#node-config-input-apiKey", "only-twenty-chars-xx");
     await waitFor(() => markedInvalid("#node-config-input-apiKey"), { what: "short key marked" });
+    const reason = await page.evaluate((id) => {
+      const validate = RED.nodes.getType("argus-server").credentials.apiKey.validate;
+      return validate.call(RED.nodes.node(id), "only-twenty-chars-xx", {});
+    }, server);
+    assert.equal(
+      reason,
+      "The API key must be at least 32 characters long (or ${API_KEY}, or empty for the environment variable)",
+    );
     await typeInto("#node-config-input-apiKey", KEY);
     await waitFor(async () => !(await markedInvalid("#node-config-input-apiKey")), { what: "long key accepted" });
     await typeInto("#node-config-input-apiKey", "${API_KEY}");

@@ -8,15 +8,17 @@ import { ConfigError } from "../model/config-error";
 import { slugDeviceId } from "../model/device-id";
 import { resolveNutSettings } from "../model/nut-settings";
 import { NutDriver } from "../nut/driver";
-import { positiveNumber, registeredIntervalS, reportConfigError, runDeviceNode } from "./device-node";
+import { positiveNumber, registeredIntervalS, reportConfigError, runDeviceNode, typedValue } from "./device-node";
 import { NutCommand } from "./nut-command";
 import { registerNutDiscoveryRoute } from "./nut-discovery-route";
 
 interface ArgusNutConfig extends NodeDef {
   server?: string;
   host?: string;
+  hostType?: string;
   port?: string | number;
   ups?: string;
+  upsType?: string;
   interval?: string | number;
   tls?: string;
   output?: "always" | "change";
@@ -38,7 +40,12 @@ export = function (RED: NodeAPI): void {
     const nominalPowerW = positiveNumber(config.nominalPower);
     let driver: NutDriver;
     try {
-      const settings = resolveNutSettings({ ...config, ...node.credentials });
+      const settings = resolveNutSettings({
+        ...config,
+        host: typedValue(RED, node, config.host, config.hostType),
+        ups: typedValue(RED, node, config.ups, config.upsType),
+        ...node.credentials,
+      });
       const deviceId = slugDeviceId(config.name || `${settings.ups}-${settings.host}`);
       driver = new NutDriver(deviceId, settings, { nominalPowerW });
     } catch (error) {

@@ -105,6 +105,15 @@ export function reportConfigError(node: Node, error: unknown): void {
   node.error(`invalid configuration: ${message}`);
 }
 
+/**
+ * A field the editor shows as a typed input: a plain value, or (`env`) the name of an environment variable of the
+ * Node-RED process, read when the flow starts.
+ */
+export function typedValue(RED: NodeAPI, node: Node, value: string | undefined, type: string | undefined): string {
+  if (type !== "env" || !value) return value ?? "";
+  return String(RED.util.evaluateNodeProperty(value, "env", node, {} as NodeMessage) ?? "");
+}
+
 /** A configuration value that must be a positive number, or null (then the caller's default). */
 export function positiveNumber(value: unknown): number | null {
   const number = typeof value === "number" ? value : Number(String(value ?? "").trim() || NaN);

@@ -13,6 +13,14 @@ const DiscoveryRequest = NutSettings.pick({ host: true, port: true, tls: true })
 
 const installedOn = new WeakSet<object>();
 
+/** The editor sends `hostType: "env"` when the host field names an environment variable of this process. */
+function withHostFromEnv(body: unknown, env: Readonly<Record<string, string | undefined>>): unknown {
+  if (typeof body !== "object" || body === null) return {};
+  const { hostType, ...rest } = body as Record<string, unknown>;
+  if (hostType !== "env" || typeof rest.host !== "string") return rest;
+  return { ...rest, host: env[rest.host] ?? "" };
+}
+
 export function registerNutDiscoveryRoute(RED: NodeAPI): void {
   const app = RED.httpAdmin;
   if (!app || installedOn.has(app)) return;
@@ -22,8 +30,11 @@ export function registerNutDiscoveryRoute(RED: NodeAPI): void {
   });
 }
 
-export async function discover(body: unknown): Promise<{ status: number; body: object }> {
-  const parsed = DiscoveryRequest.safeParse(body ?? {});
+export async function discover(
+  body: unknown,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<{ status: number; body: object }> {
+  const parsed = DiscoveryRequest.safeParse(withHostFromEnv(body, env));
   if (!parsed.success) return { status: 400, body: { error: z.prettifyError(parsed.error) } };
   const client = new NutClient(parsed.data, { limits: { timeoutMs: 4000 } });
   try {

@@ -87,6 +87,11 @@ describe("NUT client against a real upsd", function () {
       status: 400,
       body: { error: "✖ Too big: expected number to be <=65535\n  → at port" },
     });
+    const fromEnv = await discover(
+      { host: "UPS_HOST", hostType: "env", port: String(upsd.port) },
+      { UPS_HOST: upsd.host },
+    );
+    assert.equal(fromEnv.status, 200, "a host the editor names as an environment variable");
     const refused = await discover({ host: upsd.host, port: String(await freePort()) });
     assert.deepEqual(refused, { status: 502, body: { error: "server down: connection refused" } });
   });

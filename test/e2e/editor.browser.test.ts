@@ -254,9 +254,7 @@ describe("the editor in Chromium", function () {
     const [nut] = await addNodes([{ id: "discover-nut", type: "argus-nut", x: 700, y: 80 }]);
     await openEditor(nut ?? "");
     // The host is a typed input (a value, or an environment variable's name): type into its visible field.
-    await page
-      .locator("#node-input-host + .red-ui-typedInput-container input.red-ui-typedInput-input")
-      .fill(upsd.host);
+    await page.locator("#node-input-host + .red-ui-typedInput-container input.red-ui-typedInput-input").fill(upsd.host);
     await typeInto("#node-input-port", String(upsd.port));
     await page.locator("#node-input-argus-nut-discover").click();
     const list = page.locator("#node-input-argus-nut-upslist");

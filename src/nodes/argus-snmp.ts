@@ -12,11 +12,12 @@ import { SnmpDriver, type ConnectionTest } from "../snmp/driver";
 import { fromNetSnmp } from "../snmp/errors";
 import { SnmpSessionPool } from "../snmp/pool";
 import type { SnmpWarning } from "../snmp/snapshot";
-import { positiveNumber, registeredIntervalS, reportConfigError, runDeviceNode } from "./device-node";
+import { positiveNumber, registeredIntervalS, reportConfigError, runDeviceNode, typedValue } from "./device-node";
 
 interface ArgusSnmpConfig extends NodeDef {
   server?: string;
   host?: string;
+  hostType?: string;
   port?: string | number;
   version?: string;
   profile?: string;
@@ -51,7 +52,8 @@ export = function (RED: NodeAPI): void {
     const intervalS = positiveNumber(config.interval) ?? DEFAULT_INTERVAL_S;
     const nominalPowerW = positiveNumber(config.nominalPower);
     try {
-      const settings = resolveSnmpSettings(settingsInput(config, node.credentials ?? {}));
+      const host = typedValue(RED, node, config.host, config.hostType);
+      const settings = resolveSnmpSettings(settingsInput({ ...config, host }, node.credentials ?? {}));
       driver = new SnmpDriver(deviceIdOf(config, settings), settings, { nominalPowerW });
     } catch (error) {
       reportConfigError(node, error);
@@ -168,8 +170,13 @@ async function testConnection(body: unknown, saved: SavedCredentials): Promise<{
 }
 
 function withSavedSecrets(body: unknown, saved: SavedCredentials): SnmpSettingsInput {
-  const input = (typeof body === "object" && body !== null ? body : {}) as SnmpSettingsInput & { id?: unknown };
-  const { id, ...fields } = input;
+  const input = (typeof body === "object" && body !== null ? body : {}) as SnmpSettingsInput & {
+    id?: unknown;
+    hostType?: unknown;
+  };
+  const { id, hostType, ...fields } = input;
+  // The editor names an environment variable of this process when the host field's type is `env`.
+  if (hostType === "env" && typeof fields.host === "string") fields.host = process.env[fields.host] ?? "";
   const stored = typeof id === "string" && id ? (saved(id) ?? {}) : {};
   const secret = (given: string | undefined, fromNode: string | undefined) =>
     given === SAVED_PASSWORD ? fromNode : given;

@@ -157,6 +157,18 @@ describe("argus-snmp node in Node-RED", function () {
     assert.equal(messages[0]?.topic, `127-0-0-1-${sim.port}`);
   });
 
+  it("reads the agent's address from an environment variable the editor's typed input names", async () => {
+    process.env.ARGUS_TEST_SNMP_HOST = sim.host;
+    try {
+      await helper.load([argusSnmp, catchNode], flow({ host: "ARGUS_TEST_SNMP_HOST", hostType: "env" }));
+      const messages = collect("out");
+      await waitFor(() => messages.length === 1, { what: "snapshot" });
+      assert.equal(messages[0]?.payload.reachable, true);
+    } finally {
+      delete process.env.ARGUS_TEST_SNMP_HOST;
+    }
+  });
+
   it("falls back to the SNMP_V3_* variables, with protocol names as manuals write them", async () => {
     const user = sim.users.shaAes;
     Object.assign(process.env, {

@@ -4,7 +4,7 @@
  * every example under examples/ imported and deployed, and the README's screenshots.
  */
 import { strict as assert } from "node:assert";
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Page } from "playwright-core";
@@ -113,6 +113,7 @@ describe("the editor in Chromium", function () {
     red = await NodeRedProcess.start({
       userDir,
       port,
+      install: "packed",
       env: {
         API_KEY: KEY,
         ARGUS_URL: `http://127.0.0.1:${port}`,
@@ -141,6 +142,8 @@ describe("the editor in Chromium", function () {
   });
 
   it("shows the four flow nodes in the argus palette category and registers argus-server as a config node", async () => {
+    const installed = await lstat(join(userDir, "node_modules", "node-red-contrib-argus"));
+    assert.equal(installed.isSymbolicLink(), false, "the packed package, not the work tree");
     for (const type of FLOW_NODES) {
       const node = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
       await node.waitFor({ state: "visible", timeout: 10_000 });

@@ -1,18 +1,27 @@
 /**
- * A real Node-RED process for end-to-end tests: its own user directory with this package linked into
- * node_modules (the built dist/, as users get it), bound to 127.0.0.1 on a free port, started and stopped by PID.
+ * A real Node-RED process for end-to-end tests: its own user directory with this package in node_modules (the
+ * work tree linked, or the packed package as users get it), bound to 127.0.0.1 on a free port, started and
+ * stopped by PID.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { freePort, waitFor } from "./wait";
 
 const ROOT = resolve(__dirname, "../..");
 const RED_JS = require.resolve("node-red/red.js");
+const execFileAsync = promisify(execFile);
 
 export interface NodeRedOptions {
   env?: Record<string, string>;
+  /**
+   * `linked` (default): the work tree linked into node_modules. `packed`: what `npm pack` publishes, unpacked
+   * there, with the runtime dependencies beside it, as a user gets it from the palette manager.
+   */
+  install?: "linked" | "packed";
   /** Reuse a user directory (restart tests); a new temporary one otherwise. */
   userDir?: string;
   port?: number;
@@ -31,7 +40,7 @@ export class NodeRedProcess {
 
   static async start(options: NodeRedOptions = {}): Promise<NodeRedProcess> {
     const userDir = options.userDir ?? (await mkdtemp(join(tmpdir(), "argus-node-red-")));
-    await prepareUserDir(userDir);
+    await prepareUserDir(userDir, options.install ?? "linked");
     const red = new NodeRedProcess(userDir, options.port ?? (await freePort()), !options.userDir, options.env ?? {});
     await red.launch();
     return red;
@@ -113,12 +122,33 @@ export class NodeRedProcess {
   }
 }
 
-async function prepareUserDir(userDir: string): Promise<void> {
-  await mkdir(join(userDir, "node_modules"), { recursive: true });
-  const link = join(userDir, "node_modules", "node-red-contrib-argus");
-  await symlink(ROOT, link, "dir").catch((error: NodeJS.ErrnoException) => {
+async function linkOnce(source: string, link: string): Promise<void> {
+  await symlink(source, link, "dir").catch((error: NodeJS.ErrnoException) => {
     if (error.code !== "EEXIST") throw error;
   });
+}
+
+/** `npm pack` of the built package, unpacked into node_modules, its runtime dependencies linked beside it. */
+async function installPacked(userDir: string, target: string): Promise<void> {
+  if (existsSync(target)) return;
+  const { stdout } = await execFileAsync("npm", ["pack", "--silent", "--pack-destination", userDir], { cwd: ROOT });
+  const tarball = join(userDir, stdout.trim().split("\n").pop() ?? "");
+  await mkdir(target, { recursive: true });
+  await execFileAsync("tar", ["-xzf", tarball, "-C", target, "--strip-components=1"]);
+  const manifest = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+  };
+  for (const name of Object.keys(manifest.dependencies)) {
+    await mkdir(dirname(join(userDir, "node_modules", name)), { recursive: true });
+    await linkOnce(join(ROOT, "node_modules", name), join(userDir, "node_modules", name));
+  }
+}
+
+async function prepareUserDir(userDir: string, install: "linked" | "packed"): Promise<void> {
+  await mkdir(join(userDir, "node_modules"), { recursive: true });
+  const target = join(userDir, "node_modules", "node-red-contrib-argus");
+  if (install === "packed") await installPacked(userDir, target);
+  else await linkOnce(ROOT, target);
   await writeFile(
     join(userDir, "settings.js"),
     `module.exports = {

@@ -174,6 +174,8 @@ describe("argus-nut node in Node-RED", function () {
     const messages = collect("out");
     await waitFor(() => status.some((s) => s.fill === "red"), { what: "red status" });
     assert.deepEqual(status.at(-1), { fill: "red", shape: "ring", text: "server down: connection refused" });
+    // The status is set as the snapshot is sent; the message reaches the next node a moment later.
+    await waitFor(() => messages.length >= 1, { what: "the unreachable snapshot" });
     assert.equal(messages[0]?.payload.reachable, false);
     assert.deepEqual(messages[0]?.payload.error, {
       code: "CONNECTION-REFUSED",

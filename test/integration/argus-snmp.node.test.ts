@@ -192,6 +192,8 @@ describe("argus-snmp node in Node-RED", function () {
     const messages = collect("out");
     await waitFor(() => status.some((s) => s.fill === "red"), { what: "red status" });
     assert.deepEqual(status.at(-1), { fill: "red", shape: "ring", text: TIMEOUT_MESSAGE });
+    // The status is set as the snapshot is sent; the message reaches the next node a moment later.
+    await waitFor(() => messages.length >= 1, { what: "the unreachable snapshot" });
     assert.deepEqual(messages[0]?.payload.error, { code: "TIMEOUT", message: TIMEOUT_MESSAGE });
   });
 

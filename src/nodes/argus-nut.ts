@@ -17,6 +17,7 @@ interface ArgusNutConfig extends NodeDef {
   host?: string;
   hostType?: string;
   port?: string | number;
+  portType?: string;
   ups?: string;
   upsType?: string;
   interval?: string | number;
@@ -43,6 +44,7 @@ export = function (RED: NodeAPI): void {
       const settings = resolveNutSettings({
         ...config,
         host: typedValue(RED, node, config.host, config.hostType),
+        port: typedValue(RED, node, config.port === undefined ? undefined : String(config.port), config.portType),
         ups: typedValue(RED, node, config.ups, config.upsType),
         ...node.credentials,
       });

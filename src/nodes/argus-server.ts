@@ -13,13 +13,16 @@ import { apiMiddleware, claimBasePath, releaseBasePath, type DeployedServer } fr
 import { ArgusHub } from "../server/hub";
 import { buildRoutes } from "../server/routes";
 import { mountEarly } from "./api-mount";
+import { typedValue } from "./device-node";
 import type { ArgusServerNode } from "./server-node";
 
 interface ArgusServerConfig extends NodeDef {
   basePath?: string;
   dataDir?: string;
   allowedOrigins?: string;
+  allowedOriginsType?: string;
   rateLimit?: string;
+  rateLimitType?: string;
   appEnv?: string;
   trustProxy?: boolean | string;
   pollInterval?: string | number;
@@ -75,8 +78,8 @@ export = function (RED: NodeAPI): void {
         const state = createApiServerState({
           routes: buildRoutes(opened),
           apiKey: node.credentials?.apiKey,
-          allowedOrigins: config.allowedOrigins,
-          rateLimitPerMinute: config.rateLimit,
+          allowedOrigins: typedValue(RED, node, config.allowedOrigins, config.allowedOriginsType),
+          rateLimitPerMinute: typedValue(RED, node, config.rateLimit, config.rateLimitType),
           appEnv: config.appEnv,
           trustProxy: opened.runtime.trust_proxy,
         });

@@ -13,12 +13,14 @@ const DiscoveryRequest = NutSettings.pick({ host: true, port: true, tls: true })
 
 const installedOn = new WeakSet<object>();
 
-/** The editor sends `hostType: "env"` when the host field names an environment variable of this process. */
+/** The editor sends `hostType: "env"` (or `portType`) when a field names an environment variable of this process. */
 function withHostFromEnv(body: unknown, env: Readonly<Record<string, string | undefined>>): unknown {
   if (typeof body !== "object" || body === null) return {};
-  const { hostType, ...rest } = body as Record<string, unknown>;
-  if (hostType !== "env" || typeof rest.host !== "string") return rest;
-  return { ...rest, host: env[rest.host] ?? "" };
+  const { hostType, portType, ...rest } = body as Record<string, unknown>;
+  const resolved: Record<string, unknown> = { ...rest };
+  if (hostType === "env" && typeof rest.host === "string") resolved.host = env[rest.host] ?? "";
+  if (portType === "env" && typeof rest.port === "string") resolved.port = env[rest.port] ?? "";
+  return resolved;
 }
 
 export function registerNutDiscoveryRoute(RED: NodeAPI): void {

@@ -87,14 +87,25 @@ describe("the editor in Chromium", function () {
     });
   };
 
+  /** A typed input (a value, or an environment variable's name) hides its element behind a container beside it. */
+  const isTypedInput = (selector: string): Promise<boolean> =>
+    page.locator(selector).evaluate((element) => element.classList.contains("red-ui-typedInput"));
+
   /** Types a value and leaves the field, so the editor's change handler validates it. */
   const typeInto = async (selector: string, value: string): Promise<void> => {
-    await page.locator(selector).fill(value);
-    await page.locator(selector).press("Tab");
+    const typed = await isTypedInput(selector);
+    const field = page.locator(
+      typed ? `${selector} + .red-ui-typedInput-container input.red-ui-typedInput-input` : selector,
+    );
+    await field.fill(value);
+    await field.press("Tab");
   };
 
-  const markedInvalid = (selector: string): Promise<boolean> =>
-    page.locator(selector).evaluate((element) => element.classList.contains("input-error"));
+  /** Node-RED marks a typed input's container, a plain field itself. */
+  const markedInvalid = async (selector: string): Promise<boolean> => {
+    const marked = (await isTypedInput(selector)) ? `${selector} + .red-ui-typedInput-container` : selector;
+    return page.locator(marked).evaluate((element) => element.classList.contains("input-error"));
+  };
 
   before(async () => {
     upsd = await Upsd.start({
@@ -256,8 +267,7 @@ describe("the editor in Chromium", function () {
   it("lists the UPSes of the real upsd with the discovery button, and says why it cannot", async () => {
     const [nut] = await addNodes([{ id: "discover-nut", type: "argus-nut", x: 700, y: 80 }]);
     await openEditor(nut ?? "");
-    // The host is a typed input (a value, or an environment variable's name): type into its visible field.
-    await page.locator("#node-input-host + .red-ui-typedInput-container input.red-ui-typedInput-input").fill(upsd.host);
+    await typeInto("#node-input-host", upsd.host);
     await typeInto("#node-input-port", String(upsd.port));
     await page.locator("#node-input-argus-nut-discover").click();
     const list = page.locator("#node-input-argus-nut-upslist");

@@ -150,19 +150,28 @@ describe("argus-nut node in Node-RED", function () {
     assert.equal(messages[0]?.topic, "rack-127-0-0-1");
   });
 
-  it("reads host and UPS name from environment variables the editor's typed inputs name", async () => {
+  it("reads host, port and UPS name from environment variables the editor's typed inputs name", async () => {
     process.env.ARGUS_TEST_UPS_HOST = upsd.host;
+    process.env.ARGUS_TEST_UPS_PORT = String(upsd.port);
     process.env.ARGUS_TEST_UPS_NAME = "rack";
     try {
       await helper.load(
         [argusNut, catchNode],
-        flow({ host: "ARGUS_TEST_UPS_HOST", hostType: "env", ups: "ARGUS_TEST_UPS_NAME", upsType: "env" }),
+        flow({
+          host: "ARGUS_TEST_UPS_HOST",
+          hostType: "env",
+          port: "ARGUS_TEST_UPS_PORT",
+          portType: "env",
+          ups: "ARGUS_TEST_UPS_NAME",
+          upsType: "env",
+        }),
       );
       const messages = collect("out");
       await waitFor(() => messages.length === 1, { what: "snapshot" });
       assert.equal(messages[0]?.payload.reachable, true);
     } finally {
       delete process.env.ARGUS_TEST_UPS_HOST;
+      delete process.env.ARGUS_TEST_UPS_PORT;
       delete process.env.ARGUS_TEST_UPS_NAME;
     }
   });

@@ -23,8 +23,11 @@ interface ArgusSnmpConfig extends NodeDef {
   profile?: string;
   interval?: string | number;
   timeout?: string | number;
+  timeoutType?: string;
   retries?: string | number;
+  retriesType?: string;
   username?: string;
+  usernameType?: string;
   level?: string;
   authProtocol?: string;
   privProtocol?: string;
@@ -52,8 +55,16 @@ export = function (RED: NodeAPI): void {
     const intervalS = positiveNumber(config.interval) ?? DEFAULT_INTERVAL_S;
     const nominalPowerW = positiveNumber(config.nominalPower);
     try {
-      const host = typedValue(RED, node, config.host, config.hostType);
-      const settings = resolveSnmpSettings(settingsInput({ ...config, host }, node.credentials ?? {}));
+      const typed = (value: string | number | undefined, type: string | undefined) =>
+        typedValue(RED, node, value === undefined ? undefined : String(value), type);
+      const fromEditor = {
+        ...config,
+        host: typed(config.host, config.hostType),
+        timeout: typed(config.timeout, config.timeoutType),
+        retries: typed(config.retries, config.retriesType),
+        username: typed(config.username, config.usernameType),
+      };
+      const settings = resolveSnmpSettings(settingsInput(fromEditor, node.credentials ?? {}));
       driver = new SnmpDriver(deviceIdOf(config, settings), settings, { nominalPowerW });
     } catch (error) {
       reportConfigError(node, error);
@@ -169,14 +180,20 @@ async function testConnection(body: unknown, saved: SavedCredentials): Promise<{
   }
 }
 
+/** Fields whose `<field>Type` is `env` name an environment variable of this process; the types themselves go. */
+function withEnvFields<T extends object>(input: T): T {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (key.endsWith("Type")) continue;
+    const type = (input as Record<string, unknown>)[`${key}Type`];
+    fields[key] = type === "env" && typeof value === "string" ? (process.env[value] ?? "") : value;
+  }
+  return fields as T;
+}
+
 function withSavedSecrets(body: unknown, saved: SavedCredentials): SnmpSettingsInput {
-  const input = (typeof body === "object" && body !== null ? body : {}) as SnmpSettingsInput & {
-    id?: unknown;
-    hostType?: unknown;
-  };
-  const { id, hostType, ...fields } = input;
-  // The editor names an environment variable of this process when the host field's type is `env`.
-  if (hostType === "env" && typeof fields.host === "string") fields.host = process.env[fields.host] ?? "";
+  const input = (typeof body === "object" && body !== null ? body : {}) as SnmpSettingsInput & { id?: unknown };
+  const { id, ...fields } = withEnvFields(input);
   const stored = typeof id === "string" && id ? (saved(id) ?? {}) : {};
   const secret = (given: string | undefined, fromNode: string | undefined) =>
     given === SAVED_PASSWORD ? fromNode : given;

@@ -157,15 +157,21 @@ describe("argus-snmp node in Node-RED", function () {
     assert.equal(messages[0]?.topic, `127-0-0-1-${sim.port}`);
   });
 
-  it("reads the agent's address from an environment variable the editor's typed input names", async () => {
+  it("reads the agent's address, timeout and retries from environment variables the editor's typed inputs name", async () => {
     process.env.ARGUS_TEST_SNMP_HOST = sim.host;
+    process.env.ARGUS_TEST_SNMP_TIMEOUT = "2";
+    process.env.ARGUS_TEST_SNMP_RETRIES = "0";
     try {
-      await helper.load([argusSnmp, catchNode], flow({ host: "ARGUS_TEST_SNMP_HOST", hostType: "env" }));
+      const typed = { host: "ARGUS_TEST_SNMP_HOST", hostType: "env", timeout: "ARGUS_TEST_SNMP_TIMEOUT" };
+      const more = { timeoutType: "env", retries: "ARGUS_TEST_SNMP_RETRIES", retriesType: "env" };
+      await helper.load([argusSnmp, catchNode], flow({ ...typed, ...more }));
       const messages = collect("out");
       await waitFor(() => messages.length === 1, { what: "snapshot" });
       assert.equal(messages[0]?.payload.reachable, true);
     } finally {
       delete process.env.ARGUS_TEST_SNMP_HOST;
+      delete process.env.ARGUS_TEST_SNMP_TIMEOUT;
+      delete process.env.ARGUS_TEST_SNMP_RETRIES;
     }
   });
 

@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { EnergyIntegrator, summarizeEnergy } from "../engine/energy";
 import type { EnergyBucket, EnergyReport, IntegratorPoint } from "../engine/energy";
 import type { Snapshot } from "../model/snapshot";
+import { listDeviceFiles } from "./device-files";
 import { InvalidDeviceIdError, InvalidQueryError } from "./errors";
 import {
   assertDeviceId,
@@ -478,29 +479,14 @@ export class RollupStore extends EventEmitter {
 
   private async load(): Promise<void> {
     const slicer = new Slicer();
-    let devices: string[];
-    try {
-      await fsp.mkdir(this.base, { recursive: true });
-      const entries = await fsp.readdir(this.base, { withFileTypes: true });
-      devices = entries.filter((e) => e.isDirectory() && isDeviceId(e.name)).map((e) => e.name);
-    } catch (error) {
-      this.fail("", error);
-      return;
-    }
+    const listing = await listDeviceFiles(this.base, {
+      pattern: MONTH_FILE,
+      startOf: monthStart,
+      fail: (where, error) => this.fail(where, error),
+    });
+    if (!listing) return;
     const currentMonth = monthKey(this.now());
-    for (const device of devices.sort()) {
-      let names: string[];
-      try {
-        names = await fsp.readdir(path.join(this.base, device));
-      } catch (error) {
-        this.fail(path.join(this.base, device), error);
-        continue;
-      }
-      const months = names
-        .map((name) => MONTH_FILE.exec(name)?.[1])
-        .filter((month): month is string => month !== undefined && !Number.isNaN(monthStart(month)))
-        .sort();
-      if (months.length === 0) continue;
+    for (const { device, keys: months } of listing) {
       this.months.set(device, new Set(months));
       const recent = new Map<number, RollupRow>();
       let newestHour = -Infinity;

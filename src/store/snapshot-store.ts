@@ -15,6 +15,7 @@ import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import type { Snapshot } from "../model/snapshot";
 import { InvalidCursorError, InvalidDeviceIdError, InvalidQueryError } from "./errors";
+import { listDeviceFiles } from "./device-files";
 import { assertDeviceId, DAY_MS, dayKey, dayStart, isDeviceId, parseSnapshotTs, parseTimeInput } from "./keys";
 import type { TimeInput } from "./keys";
 import { countLines, LineIndex } from "./line-index";
@@ -366,30 +367,15 @@ export class SnapshotStore extends EventEmitter {
   private async load(): Promise<{ device: string; day: string; info: FileInfo }[]> {
     const slicer = new Slicer();
     const rest: { device: string; day: string; info: FileInfo }[] = [];
-    let devices: string[];
-    try {
-      await fsp.mkdir(this.base, { recursive: true });
-      const entries = await fsp.readdir(this.base, { withFileTypes: true });
-      devices = entries.filter((e) => e.isDirectory() && isDeviceId(e.name)).map((e) => e.name);
-      this.failing.delete("");
-    } catch (error) {
-      this.fail("", error);
-      return rest;
-    }
-    for (const device of devices.sort()) {
-      let names: string[];
-      try {
-        names = await fsp.readdir(path.join(this.base, device));
-      } catch (error) {
-        this.fail(path.join(this.base, device), error);
-        continue;
-      }
-      const days = names
-        .map((name) => DAY_FILE.exec(name)?.[1])
-        .filter((day): day is string => day !== undefined && !Number.isNaN(dayStart(day)))
-        .sort()
-        .reverse();
-      if (days.length === 0) continue;
+    const listing = await listDeviceFiles(this.base, {
+      pattern: DAY_FILE,
+      startOf: dayStart,
+      fail: (where, error) => this.fail(where, error),
+    });
+    if (!listing) return rest;
+    this.failing.delete("");
+    for (const { device, keys } of listing) {
+      const days = keys.reverse();
       this.knownDirs.add(device);
       const infos = new Map<string, FileInfo>();
       this.files.set(device, infos);

@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { NutDriver } from "../src/nut/driver";
 import { NutClientPool } from "../src/nut/pool";
 import { SAMPLE_UPS_VARS, Upsd } from "../test/support/upsd";
-import { measure, printTable, round, writeResult, type LatencySummary } from "./stats";
+import { measure, measureRounds, printTable, round, writeResult, type LatencySummary } from "./stats";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Nut = require("node-nut") as new (port: number, host: string) => NodeNut;
@@ -40,7 +40,10 @@ async function main(): Promise<void> {
     };
     await measure(2000, pollOne); // warm-up
     const argus = await measure(20000, pollOne);
-    const argusConcurrent = await measureConcurrent(drivers, 200);
+    const argusConcurrent = await measureRounds(
+      drivers.map((driver) => () => driver.poll()),
+      200,
+    );
 
     const upsc = await measure(200, () => execFileAsync("upsc", [`ups1@${upsd.host}:${upsd.port}`]));
     const nodeNut = await measureNodeNut(upsd, 100);
@@ -70,30 +73,6 @@ async function main(): Promise<void> {
 
 function settings(upsd: Upsd, ups: string) {
   return { host: upsd.host, port: upsd.port, ups, username: "", password: "", tls: "off" as const };
-}
-
-/** Every UPS polled at once, round after round: how many snapshots a second one core delivers. */
-async function measureConcurrent(drivers: NutDriver[], rounds: number): Promise<LatencySummary> {
-  const samples: number[] = [];
-  const started = performance.now();
-  for (let round = 0; round < rounds; round++) {
-    await Promise.all(
-      drivers.map(async (driver) => {
-        const t0 = performance.now();
-        await driver.poll();
-        samples.push(performance.now() - t0);
-      }),
-    );
-  }
-  const elapsed = performance.now() - started;
-  samples.sort((a, b) => a - b);
-  const at = (p: number) => samples[Math.min(samples.length - 1, Math.ceil((p / 100) * samples.length) - 1)] ?? NaN;
-  return {
-    runs: samples.length,
-    p50_ms: round(at(50)),
-    p99_ms: round(at(99)),
-    per_second: Math.round((samples.length / elapsed) * 1000),
-  };
 }
 
 async function measureNodeNut(upsd: Upsd, runs: number): Promise<LatencySummary> {

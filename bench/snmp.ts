@@ -18,7 +18,7 @@ import { SnmpDriver } from "../src/snmp/driver";
 import { SnmpSessionPool } from "../src/snmp/pool";
 import { CYBERPOWER } from "../src/snmp/profiles";
 import { agentValues, FaultAgent } from "../test/support/snmpsim";
-import { measure, printTable, round, writeResult, type LatencySummary } from "./stats";
+import { measure, measureRounds, printTable, round, writeResult, type LatencySummary } from "./stats";
 
 const execFileAsync = promisify(execFile);
 const HOST = "127.0.0.1";
@@ -162,20 +162,8 @@ async function measureConcurrent(input: SnmpSettingsInput, devices: number, roun
   const drivers = Array.from({ length: devices }, (_, i) => new SnmpDriver(`bench-${i}`, settings, { pool }));
   try {
     await Promise.all(drivers.map((driver) => driver.poll()));
-    return await withCpu(devices * rounds, async () => {
-      const samples: number[] = [];
-      const started = performance.now();
-      for (let i = 0; i < rounds; i++) {
-        await Promise.all(
-          drivers.map(async (driver) => {
-            const t0 = performance.now();
-            await driver.poll();
-            samples.push(performance.now() - t0);
-          }),
-        );
-      }
-      return summarize(samples, performance.now() - started);
-    });
+    const polls = drivers.map((driver) => () => driver.poll());
+    return await withCpu(devices * rounds, () => measureRounds(polls, rounds));
   } finally {
     drivers.forEach((driver) => driver.close());
   }
@@ -228,17 +216,6 @@ function snmpgetArgs(user: BenchUser | null): string[] {
     "-X",
     user.privKey,
   ];
-}
-
-function summarize(samples: number[], elapsedMs: number): LatencySummary {
-  samples.sort((a, b) => a - b);
-  const at = (p: number) => samples[Math.min(samples.length - 1, Math.ceil((p / 100) * samples.length) - 1)] ?? NaN;
-  return {
-    runs: samples.length,
-    p50_ms: round(at(50)),
-    p99_ms: round(at(99)),
-    per_second: Math.round((samples.length / elapsedMs) * 1000),
-  };
 }
 
 function row(name: string, summary: Result, snmpget: Result, perMessage: Result) {

@@ -19,18 +19,34 @@ export interface LatencySummary {
 export async function measure(runs: number, task: () => Promise<unknown>): Promise<LatencySummary> {
   const samples: number[] = [];
   const started = performance.now();
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await task();
-    samples.push(performance.now() - t0);
-  }
-  const elapsed = performance.now() - started;
+  for (let i = 0; i < runs; i++) await timed(task, samples);
+  return summarize(samples, performance.now() - started);
+}
+
+/** Runs every task at once, round after round: how many results a second one core delivers with concurrency. */
+export async function measureRounds(
+  tasks: ReadonlyArray<() => Promise<unknown>>,
+  rounds: number,
+): Promise<LatencySummary> {
+  const samples: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < rounds; i++) await Promise.all(tasks.map((task) => timed(task, samples)));
+  return summarize(samples, performance.now() - started);
+}
+
+async function timed(task: () => Promise<unknown>, samples: number[]): Promise<void> {
+  const t0 = performance.now();
+  await task();
+  samples.push(performance.now() - t0);
+}
+
+export function summarize(samples: number[], elapsedMs: number): LatencySummary {
   samples.sort((a, b) => a - b);
   return {
-    runs,
+    runs: samples.length,
     p50_ms: round(percentile(samples, 50)),
     p99_ms: round(percentile(samples, 99)),
-    per_second: Math.round((runs / elapsed) * 1000),
+    per_second: Math.round((samples.length / elapsedMs) * 1000),
   };
 }
 

@@ -7,15 +7,16 @@
 //
 // Deliberately independent of src/snmp, so a bug there cannot hide behind the fixture. Every snmpsimd is a direct
 // child of this process, stopped by its PID and reaped by Node, and its files live in one mkdtemp directory.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
-import { chownSync, closeSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { chownSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rename, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import * as snmp from "net-snmp";
+import { ManagedProcess } from "./managed-process";
 import { waitFor } from "./wait";
 
 const execFileAsync = promisify(execFile);
@@ -24,7 +25,6 @@ const SNMPSIMD_BIN = "/usr/bin/snmpsimd";
 const SNMPGET_BIN = "/usr/bin/snmpget";
 const HOST = "127.0.0.1";
 const START_ATTEMPTS = 3;
-const STOP_GRACE_MS = 3_000;
 /** The data file snmpsimd serves to a v3 request with an empty context (net-snmp's default). */
 const EMPTY_CONTEXT_FILE = "1.3.6.1.6.1.1.0.snmprec";
 
@@ -114,64 +114,6 @@ export function openSockets(): number {
   }).length;
 }
 
-/** One foreground snmpsimd, its log file and its exit state. */
-class SimProcess {
-  readonly pid: number;
-  private exit?: { code: number | null; signal: NodeJS.Signals | null };
-
-  constructor(
-    private readonly child: ChildProcess,
-    readonly logPath: string,
-  ) {
-    if (child.pid === undefined) throw new Error("cannot start snmpsimd");
-    this.pid = child.pid;
-    child.once("exit", (code, signal) => (this.exit = { code, signal }));
-  }
-
-  static spawn(args: string[], logPath: string): SimProcess {
-    // A file, not a pipe: nothing has to drain it, and its tail explains a failed start.
-    const log = openSync(logPath, "a");
-    try {
-      const child = spawn(SNMPSIMD_BIN, args, { stdio: ["ignore", log, log] });
-      child.on("error", () => undefined); // reported through pid === undefined / the exit state instead
-      return new SimProcess(child, logPath);
-    } finally {
-      closeSync(log);
-    }
-  }
-
-  get running(): boolean {
-    return this.exit === undefined;
-  }
-
-  signal(signal: NodeJS.Signals): void {
-    if (this.running) this.child.kill(signal);
-  }
-
-  async terminate(): Promise<void> {
-    if (!this.running) return;
-    this.signal("SIGTERM");
-    this.signal("SIGCONT");
-    try {
-      await waitFor(() => !this.running, { timeoutMs: STOP_GRACE_MS, what: `snmpsimd ${this.pid} to exit` });
-    } catch {
-      this.signal("SIGKILL");
-      await waitFor(() => !this.running, { timeoutMs: STOP_GRACE_MS, what: `snmpsimd ${this.pid} to die` });
-    }
-  }
-
-  describe(): string {
-    let log = "";
-    try {
-      log = readFileSync(this.logPath, "utf8");
-    } catch {
-      // no log yet
-    }
-    const how = this.exit ? `exited (code ${this.exit.code}, signal ${this.exit.signal})` : "running";
-    return `snmpsimd (pid ${this.pid}) ${how}; log tail:\n${log.slice(-1500)}`;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // snmpsimd
 
@@ -238,7 +180,7 @@ export class SnmpSim {
   readonly engineId = `80001f8880${randomBytes(8).toString("hex")}`;
   readonly community: string;
   private currentPort = 0;
-  private process?: SimProcess;
+  private process?: ManagedProcess;
   private records: Snmprec;
   private stopped = false;
   private readonly everStarted: number[] = [];
@@ -356,7 +298,7 @@ export class SnmpSim {
       ...users,
     ];
     const logPath = join(this.dir, `snmpsimd-${this.everStarted.length + 1}.log`);
-    const proc = SimProcess.spawn(args, logPath);
+    const proc = ManagedProcess.spawn("snmpsimd", SNMPSIMD_BIN, args, process.env, logPath);
     this.process = proc;
     this.everStarted.push(proc.pid);
     const outcome = await waitFor(async () => (!proc.running ? "exited" : await this.answers()), {

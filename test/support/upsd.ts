@@ -5,16 +5,16 @@
 // Node reaps the child itself (no late-reaped zombies, no pid files to race with) and it can never signal a process
 // it did not start. Debian's upsd and drivers drop to user "nut" unless given "-u root", which then cannot read
 // the root-owned temp directory, hence "-u root" everywhere.
-import { execFile, spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { X509Certificate, randomBytes } from "node:crypto";
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { clearTimeout, setTimeout } from "node:timers";
 import { promisify } from "node:util";
+import { ManagedProcess } from "./managed-process";
 import { freePort, waitFor } from "./wait";
 
 const execFileAsync = promisify(execFile);
@@ -38,7 +38,6 @@ const POLL_INTERVAL_S = 2;
  */
 const DEFAULT_MAX_AGE_S = 3;
 const COMMAND_TIMEOUT_MS = 5_000;
-const STOP_GRACE_MS = 3_000;
 const PORT_ATTEMPTS = 3;
 const UNCONFIRMABLE = 'values with ", \\ or # reach upsd mangled (dummy-ups 2.8.0 does not escape them)';
 
@@ -227,70 +226,6 @@ function portAccepts(port: number): Promise<boolean> {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Child processes
-
-/** One foreground NUT process, its log file and its exit state. */
-class ManagedProcess {
-  readonly pid: number;
-  private exit?: { code: number | null; signal: NodeJS.Signals | null };
-
-  private constructor(
-    readonly label: string,
-    private readonly child: ChildProcess,
-    readonly logPath: string,
-  ) {
-    if (child.pid === undefined) throw new Error(`cannot start ${label}`);
-    this.pid = child.pid;
-    child.once("exit", (code, signal) => (this.exit = { code, signal }));
-  }
-
-  static spawn(label: string, bin: string, args: string[], env: NodeJS.ProcessEnv, logPath: string): ManagedProcess {
-    // A file, not a pipe: nothing has to drain it, and its tail explains a failed start.
-    const log = openSync(logPath, "a");
-    try {
-      const child = spawn(bin, args, { env, stdio: ["ignore", log, log] });
-      child.on("error", () => undefined); // reported through pid === undefined / the exit state instead
-      return new ManagedProcess(label, child, logPath);
-    } finally {
-      closeSync(log);
-    }
-  }
-
-  /** False once Node has reaped the process (the "exit" event comes after waitpid). */
-  get running(): boolean {
-    return this.exit === undefined;
-  }
-
-  signal(signal: NodeJS.Signals): void {
-    if (this.running) this.child.kill(signal);
-  }
-
-  /** SIGTERM (plus SIGCONT, since a stopped process never sees SIGTERM), then SIGKILL after a grace period. */
-  async terminate(): Promise<void> {
-    if (!this.running) return;
-    this.signal("SIGTERM");
-    this.signal("SIGCONT");
-    try {
-      await waitFor(() => !this.running, { timeoutMs: STOP_GRACE_MS, what: `${this.label} to exit` });
-    } catch {
-      this.signal("SIGKILL");
-      await waitFor(() => !this.running, { timeoutMs: STOP_GRACE_MS, what: `${this.label} to die` });
-    }
-  }
-
-  /** Everything the process wrote so far ("" before it wrote anything). */
-  log(): string {
-    try {
-      return readFileSync(this.logPath, "utf8");
-    } catch {
-      return "";
-    }
-  }
-
-  describe(): string {
-    const how = this.exit ? `exited (code ${this.exit.code}, signal ${this.exit.signal})` : "running";
-    return `${this.label} (pid ${this.pid}) ${how}; log tail:\n${this.log().slice(-1500)}`;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Config files
